@@ -1,0 +1,84 @@
+"""The ``coach`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from coach import __version__
+
+
+class CoachError(click.ClickException):
+    """A one-line error for the person at the terminal; exits with status 1."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coach")
+def main() -> None:
+    """Webcam coach for hamstring stretches.
+
+    Run the app with ./dev app; these commands analyse videos and check the installation.
+    """
+
+
+@main.command()
+@click.option("--variant", type=click.Choice(["lite", "full", "heavy"]), multiple=True,
+              help="Model(s) to check; default: the bundled lite and full.")
+def models(variant: tuple[str, ...]) -> None:
+    """Check the bundled pose models against models/MANIFEST.sha256."""
+    from coach.model_files import ModelFileError, model_path, verify_model
+
+    for name in variant or ("lite", "full"):
+        path = model_path(name)
+        try:
+            verify_model(path)
+        except ModelFileError as exc:
+            raise CoachError(str(exc)) from None
+        click.echo(f"ok  {name:5s} {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command()
+@click.argument("clip", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="PNG to write; default: CLIP with .png beside it in the current folder.")
+def preview(clip: Path, out: Path | None) -> None:
+    """Write a contact sheet of a sample CLIP with its ground-truth skeleton drawn in."""
+    from coach.contact_sheet import write_contact_sheet
+
+    out = out or Path(clip.stem + ".png")
+    try:
+        written = write_contact_sheet(clip, out)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CoachError(str(exc)) from None
+    click.echo(f"wrote {written}")
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks that print numbers."""
+
+
+@bench.command("pose")
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--frames", default=150, show_default=True, help="Frames to time per model.")
+@click.option("--width", default=640, show_default=True)
+@click.option("--height", default=480, show_default=True)
+def bench_pose(video: Path, frames: int, width: int, height: int) -> None:
+    """Per-frame time of the pose estimator, lite vs full, on VIDEO's frames resized to WxH."""
+    from coach.benchmarks import time_pose_estimator
+    from coach.video import VideoError
+
+    try:
+        rows = time_pose_estimator(video, frames=frames, size=(width, height))
+    except VideoError as exc:
+        raise CoachError(str(exc)) from None
+    click.echo(f"{'model':6s} {'frames':>6s} {'median ms':>10s} {'p90 ms':>8s} {'detected':>9s}")
+    for row in rows:
+        click.echo(f"{row['model']:6s} {row['frames']:6d} {row['median_ms']:10.1f} {row['p90_ms']:8.1f} "
+                   f"{row['detected']:9d}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
