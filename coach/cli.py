@@ -55,6 +55,53 @@ def preview(clip: Path, out: Path | None) -> None:
     click.echo(f"wrote {written}")
 
 
+EXERCISES = ["seated-chair", "seated-chair-soft-knee", "seated-floor", "supine-thigh-hold",
+             "supine-strap", "supine-doorway"]
+
+
+@main.command()
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--exercise", required=True, help=f"Stretch id: {', '.join(EXERCISES)}.")
+@click.option("--side", type=click.Choice(["left", "right", "auto"]), default="auto", show_default=True,
+              help="The stretched leg first; auto detects it.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
+              help="Write the analysis (schema coach.analysis/1) here.")
+@click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
+@click.option("--hold", "hold_s", type=float, default=None, help="Hold time in seconds (default: the stretch's).")
+@click.option("--reps", type=int, default=None, help="Repetitions per side (default: the stretch's).")
+@click.option("--rest", "rest_s", type=float, default=None, help="Rest between holds in seconds.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model: str,
+            hold_s: float | None, reps: int | None, rest_s: float | None, quiet: bool) -> None:
+    """Analyse a recorded VIDEO of a stretch: holds, time in position, warnings."""
+    from coach.analysis import analyze_video, format_summary, write_json
+    from coach.model_files import ModelFileError
+    from coach.stretches import get_stretch
+    from coach.video import VideoError, probe
+
+    try:
+        get_stretch(exercise)
+        total = probe(video).frames
+    except (ValueError, VideoError) as exc:
+        raise CoachError(str(exc)) from None
+    with click.progressbar(length=max(total, 1), label="analysing", file=sys.stderr,
+                           hidden=quiet or not sys.stderr.isatty()) as bar:
+        def progress(done: int, _total: int) -> None:
+            bar.update(1)
+        try:
+            doc = analyze_video(video, exercise, side, model=model, hold_s=hold_s, reps=reps,
+                                rest_s=rest_s, progress=progress)
+        except (VideoError, ModelFileError) as exc:
+            raise CoachError(str(exc)) from None
+    click.echo(format_summary(doc))
+    if json_out:
+        try:
+            write_json(doc, json_out)
+        except OSError as exc:
+            raise CoachError(f"could not write {json_out}: {exc.strerror or exc}") from None
+        click.echo(f"wrote {json_out}")
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks that print numbers."""

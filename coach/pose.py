@@ -105,8 +105,14 @@ class PoseEstimator:
     ) -> None:
         if color not in ("bgr", "rgb"):
             raise ValueError(f"color must be 'bgr' or 'rgb', not {color!r}")
-        path = Path(model) if Path(str(model)).suffix == ".task" else model_path(str(model))
-        verify_model(path)
+        if Path(str(model)).suffix == ".task":
+            # A person's own bundle (e.g. Google's official file) is not in our manifest:
+            # check its structure only.
+            path = Path(model)
+            verify_model(path, check_sha256=False)
+        else:
+            path = model_path(str(model))
+            verify_model(path)
         # Imported here so that the rest of the package (geometry, rules, CLI help)
         # works without loading MediaPipe's native library.
         import mediapipe as mp

@@ -1,0 +1,144 @@
+"""``coach analyze``: run the engine over a video file and write schema ``coach.analysis/1``."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from coach.engine import MEASURES, CoachFrame, Engine, SideChoice
+from coach.pose import PoseEstimator
+from coach.video import probe, read_frames
+
+SCHEMA = "coach.analysis/1"
+
+
+def analyze_video(
+    video: str | Path,
+    exercise: str,
+    side: SideChoice = "auto",
+    *,
+    model: str = "full",
+    hold_s: float | None = None,
+    reps: int | None = None,
+    rest_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_frame: Callable[[CoachFrame], None] | None = None,
+) -> dict:
+    """Analyse every frame of ``video``; returns the coach.analysis/1 document.
+
+    ``progress(done, total)`` is called per frame (total from the header, 0 if unknown);
+    ``on_frame`` receives each CoachFrame (the app records sessions through it). A video
+    that breaks part-way raises VideoError after the frames before the break were judged
+    and passed to ``on_frame``, so nothing already seen is lost.
+    """
+    info = probe(video)
+    with PoseEstimator(model, color="rgb", segmentation=True) as estimator:
+        engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s, estimator=estimator)
+        frames: list[dict] = []
+        last_t = 0.0
+        for frame in read_frames(video, color="rgb"):
+            result = engine.process_frame(frame.image, frame.t)
+            frames.append(_frame_entry(result))
+            last_t = frame.t
+            if on_frame:
+                on_frame(result)
+            if progress:
+                progress(frame.index + 1, info.frames)
+        engine.finish(last_t)
+    holds = [
+        {"side": h.side, "start": round(h.start, 3), "end": round(h.end, 3),
+         "duration": round(h.duration, 3), "completed": h.completed}
+        for h in engine.timer.holds
+    ]
+    warnings = [
+        {"check": w["check"], "start": round(w["start"], 3), "end": round(w["end"], 3), "message": w["message"]}
+        for w in sorted(engine.warnings, key=lambda w: w["start"])
+    ]
+    return {
+        "schema": SCHEMA,
+        "video": {"path": str(video), "fps": round(info.fps, 3), "frames": len(frames),
+                  "width": info.width, "height": info.height},
+        "exercise": engine.stretch.id,
+        "side": engine.timer.sides[0],
+        "settings": {"hold_s": engine.stretch.hold_s.value, "reps": int(engine.stretch.reps.value),
+                     "rest_s": engine.stretch.rest_s.value, "model": model, "side": side},
+        "frames": frames,
+        "holds": holds,
+        "warnings": warnings,
+        "summary": summarize(frames, holds, warnings),
+    }
+
+
+def _frame_entry(result: CoachFrame) -> dict:
+    """A frames[] entry: SPEC's fields plus the extra ones SPEC welcomes."""
+    record = result.to_record()
+    record.pop("xy", None)
+    record.pop("visibility", None)
+    return record
+
+
+def summarize(frames: list[dict], holds: list[dict], warnings: list[dict]) -> dict:
+    judged = [f for f in frames if f["detected"]]
+    in_position = [f for f in frames if f.get("in_position")]
+    dt = 0.0
+    if len(frames) > 1:
+        dt = (frames[-1]["t"] - frames[0]["t"]) / (len(frames) - 1)
+    best = {}
+    for measure in MEASURES:
+        values = [f[measure] for f in in_position if f.get(measure) is not None]
+        if values:
+            best[measure] = {"min": min(values), "max": max(values)}
+    counts: dict[str, int] = {}
+    for w in warnings:
+        counts[w["check"]] = counts.get(w["check"], 0) + 1
+    return {
+        "frames": len(frames),
+        "frames_with_person": len(judged),
+        "seconds": round(frames[-1]["t"], 3) if frames else 0.0,
+        "holds_completed": sum(h["completed"] for h in holds),
+        "holds_started": len(holds),
+        "time_in_position": round(len(in_position) * dt, 2),
+        "time_held": round(sum(h["duration"] for h in holds), 2),
+        "warnings": counts,
+        "in_position_range": best,
+    }
+
+
+def format_summary(doc: dict) -> str:
+    """The readable terminal summary of an analysis."""
+    s = doc["summary"]
+    lines = [
+        f"{doc['video']['path']}: {doc['exercise']}, {doc['side']} leg first, {s['seconds']:.1f} s, "
+        f"person in view in {s['frames_with_person']}/{s['frames']} frames",
+        f"holds: {s['holds_completed']} completed of {s['holds_started']} started; "
+        f"time in position {s['time_in_position']:.1f} s",
+    ]
+    for h in doc["holds"]:
+        status = "completed" if h["completed"] else "ended early"
+        lines.append(f"  hold {h['side']:5s} {h['start']:6.1f}-{h['end']:6.1f} s  held {h['duration']:5.1f} s  {status}")
+    if doc["warnings"]:
+        lines.append(f"warnings: {len(doc['warnings'])}")
+        for w in doc["warnings"]:
+            lines.append(f"  {w['start']:6.1f}-{w['end']:6.1f} s  {w['check']:15s} {w['message']}")
+    else:
+        lines.append("warnings: none")
+    return "\n".join(lines)
+
+
+def write_json(doc: dict, path: str | Path) -> None:
+    """Write atomically: a full disk or a killed process leaves the old file, not half a new one."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w") as f:
+            json.dump(doc, f, separators=(",", ":"), allow_nan=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+

@@ -1,0 +1,74 @@
+"""One cue at a time, most important first, without chattering.
+
+A person 2-3 m from the screen with busy hands reads one big line or hears one sentence;
+three warnings at once, or the same one flickering on and off, get ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach.hold import Phase
+from coach.stretches import CHECK_PRIORITY, Stretch
+
+# A shown cue stays at least this long unless a more important one arrives (project choice:
+# long enough to read a short sentence at a glance).
+MIN_SHOW_S = 1.5
+# The same sentence is not spoken again within this time (project choice: speech that
+# repeats faster than the person can react becomes noise).
+REPEAT_SPEECH_S = 6.0
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    source: str  # a check name for corrections, or the phase for guidance
+    is_correction: bool
+    speak: bool  # newly issued and not said recently: the UI may speak it
+
+
+class CueBoard:
+    def __init__(self, stretch: Stretch) -> None:
+        self.stretch = stretch
+        self._current: Cue | None = None
+        self._since = 0.0
+        self._spoken: dict[str, float] = {}
+
+    def _guidance(self, phase: Phase, rep: int, reps: int, rest_left: float, switching: bool) -> tuple[str, str]:
+        if phase == "setup":
+            return self.stretch.cues["in_frame"], "setup"
+        if phase == "positioning":
+            return self.stretch.entry_cue, "positioning"
+        if phase == "holding":
+            return "Good. Hold still and breathe", "holding"
+        if phase == "rest":
+            if switching:
+                return "Rest, then switch to your other leg", "rest"
+            return f"Rest. Next: repetition {rep} of {reps}", "rest"
+        return "Well done, all holds complete", "done"
+
+    def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
+               rest_left: float = 0.0, switching: bool = False) -> Cue:
+        """The cue to show at ``t`` given the checks whose warning is shown now."""
+        ranked = [c for c in CHECK_PRIORITY if c in faults]
+        if ranked:
+            text, source, correction = self.stretch.cues[ranked[0]], ranked[0], True
+        else:
+            text, source = self._guidance(phase, rep, reps, rest_left, switching)
+            correction = False
+        current = self._current
+        if current is not None and current.text != text and current.is_correction:
+            rank = {c: i for i, c in enumerate(CHECK_PRIORITY)}
+            more_important = correction and rank[source] < rank[current.source]
+            if t - self._since < MIN_SHOW_S and not more_important:
+                text, source, correction = current.text, current.source, True
+        if current is not None and current.text == text:
+            self._current = Cue(text, source, correction, speak=False)
+            return self._current
+        last = self._spoken.get(text)
+        speak = last is None or t - last >= REPEAT_SPEECH_S
+        if speak:
+            self._spoken[text] = t
+        self._current = Cue(text, source, correction, speak)
+        self._since = t
+        return self._current

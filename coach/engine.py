@@ -1,0 +1,346 @@
+"""The coach engine: one object from a frame (or a recorded pose) to everything a UI needs.
+
+pose -> smooth -> measure -> judge -> time, as DESIGN.md draws it. No Streamlit, no threads,
+no files: the app, the CLI, the tests and the benchmarks all drive this same object, so a
+recorded session replayed through it gives the verdicts it gave live.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from coach import geometry
+from coach.checks import (
+    FAULT,
+    OK,
+    UNKNOWN,
+    Hysteresis,
+    SteadinessMonitor,
+    Status,
+    hip_hinge_status,
+    in_frame_status,
+    threshold_status,
+)
+from coach.cues import Cue, CueBoard
+from coach.hold import Event, HoldTimer, Phase, sides_for
+from coach.landmarks import Landmark, Side, leg, other_side
+from coach.pose import Pose, PoseEstimator
+from coach.smoothing import LandmarkSmoother, LowPass, OneEuroParams
+from coach.spine import back_flexion
+from coach.stretches import Stretch, get_stretch
+
+SideChoice = Literal["left", "right", "auto"]
+MEASURES = ("knee_angle", "hip_angle", "trunk_inclination", "leg_raise", "spine_flexion")
+
+# The silhouette's back of a neutral upright sitter, in degrees of equivalent flexion: the
+# baseline until the person has sat upright in view (measured on the sample clips' upright
+# segments, see `coach evaluate`). A person's own baseline is kept within +/- this range
+# of it, so that slouching during calibration cannot hide a rounded back later.
+DEFAULT_BACK_BASELINE = 0.0
+BASELINE_RANGE = 12.0
+# Back flexion from one frame's mask is ragged; low-pass it at 1.5 Hz: rounding is slow,
+# bouncing is caught by the steadiness check on the angles, not by the back contour.
+BACK_SMOOTHING_HZ = 1.5
+# Votes over the last second decide the stretched side and the side facing the camera,
+# so a single misread frame cannot swap legs.
+SIDE_VOTE_FRAMES = 15
+
+
+@dataclass(frozen=True)
+class CheckState:
+    status: Status  # this frame's verdict
+    shown: bool  # the warning is on (after hysteresis)
+
+
+@dataclass(frozen=True)
+class CoachFrame:
+    """Everything the UI, the recorder and the analysis need about one moment."""
+
+    t: float
+    detected: bool
+    xy: np.ndarray | None  # (33, 2) smoothed pixels, None when nobody is in view
+    visibility: np.ndarray | None
+    width: int
+    height: int
+    side: Side
+    near_side: Side | None
+    measures: dict[str, float | None]
+    checks: dict[str, CheckState]
+    in_position: bool
+    phase: Phase
+    rep: int
+    reps: int
+    side_number: int  # 1 or 2
+    sides: int
+    hold_elapsed: float
+    hold_target: float
+    hold_paused: bool
+    rest_remaining: float
+    cue: Cue
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def shown_faults(self) -> list[str]:
+        return [name for name, state in self.checks.items() if state.shown]
+
+    def to_record(self) -> dict:
+        """A JSON-ready dict: the `frames` entry of coach.analysis/1 plus what replay needs."""
+        record = {
+            "t": round(self.t, 4),
+            "detected": self.detected,
+            **{k: (None if v is None else round(v, 2)) for k, v in self.measures.items()},
+            "checks": {k: s.status for k, s in self.checks.items()},
+            "shown": self.shown_faults,
+            "phase": self.phase,
+            "side": self.side,
+            "near_side": self.near_side,
+            "in_position": self.in_position,
+            "rep": self.rep,
+            "side_number": self.side_number,
+            "hold_elapsed": round(self.hold_elapsed, 3),
+            "hold_paused": self.hold_paused,
+            "rest_remaining": round(self.rest_remaining, 2),
+            "cue": self.cue.text,
+        }
+        if self.xy is not None and self.visibility is not None:
+            record["xy"] = np.round(self.xy, 1).tolist()
+            record["visibility"] = np.round(self.visibility, 2).tolist()
+        return record
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def detect_stretched_side(xy: np.ndarray, posture: str) -> Side | None:
+    """The leg being stretched: the straighter leg when seated, the higher one lying down."""
+    if posture == "lying":
+        left = geometry.leg_raise(xy, "left")
+        right = geometry.leg_raise(xy, "right")
+    else:
+        left = geometry.knee_angle(xy, "left")
+        right = geometry.knee_angle(xy, "right")
+    if np.isnan(left) or np.isnan(right) or abs(left - right) < 10:
+        return None
+    return "left" if left > right else "right"
+
+
+def detect_near_side(z: np.ndarray | None, visibility: np.ndarray) -> Side:
+    """The body side facing the camera: nearer in MediaPipe's depth, else more visible."""
+    left = [Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP, Landmark.LEFT_KNEE]
+    right = [Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE]
+    if z is not None and len(z):
+        return "left" if np.mean(z[left]) < np.mean(z[right]) else "right"
+    return "left" if np.mean(visibility[left]) >= np.mean(visibility[right]) else "right"
+
+
+class Engine:
+    """Drive with ``process_frame(image, t)`` (live or video) or ``process_pose(pose, t)``
+    (precomputed landmarks); each returns a ``CoachFrame``. Call ``finish(t)`` at the end."""
+
+    def __init__(
+        self,
+        stretch: Stretch | str,
+        side: SideChoice = "auto",
+        *,
+        hold_s: float | None = None,
+        reps: int | None = None,
+        rest_s: float | None = None,
+        both_sides: bool = True,
+        estimator: PoseEstimator | None = None,
+        smoothing: OneEuroParams = OneEuroParams(),
+    ) -> None:
+        base = get_stretch(stretch) if isinstance(stretch, str) else stretch
+        self.stretch = base.with_prescription(hold_s, reps, rest_s)
+        if side not in ("left", "right", "auto"):
+            raise ValueError(f"side must be left, right or auto, not {side!r}")
+        self.side_choice = side
+        self.estimator = estimator
+        self.smoother = LandmarkSmoother(smoothing)
+        first: Side = "left" if side == "auto" else side
+        self.timer = HoldTimer(self.stretch.hold_s.value, int(self.stretch.reps.value),
+                               self.stretch.rest_s.value, sides_for(first, both_sides))
+        self.cues = CueBoard(self.stretch)
+        self.hysteresis = {c: Hysteresis() for c in self.stretch.checks}
+        self.steadiness = SteadinessMonitor()
+        self._back = LowPass(BACK_SMOOTHING_HZ)
+        self._upright_backs: deque[float] = deque(maxlen=45)
+        self.back_baseline = DEFAULT_BACK_BASELINE
+        self._side_votes: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
+        self._near_votes: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
+        self._side_detected = side != "auto"
+        self.warnings: list[dict] = []  # shown-fault intervals: check, start, end, message
+        self._open_warnings: dict[str, dict] = {}
+        self._now = 0.0
+
+    # -- input -----------------------------------------------------------------------------
+
+    def process_frame(self, image: np.ndarray, t: float) -> CoachFrame:
+        if self.estimator is None:
+            raise RuntimeError("this engine has no pose estimator; use process_pose")
+        return self.process_pose(self.estimator.detect(image, t * 1000.0), t)
+
+    def process_pose(self, pose: Pose, t: float) -> CoachFrame:
+        if not pose.detected:
+            return self.observe(None, None, pose.width, pose.height, t)
+        return self.observe(pose.xy, pose.visibility, pose.width, pose.height, t, z=pose.z, mask=pose.mask)
+
+    def observe(self, xy: np.ndarray | None, visibility: np.ndarray | None, width: int, height: int,
+                t: float, *, z: np.ndarray | None = None, mask: np.ndarray | None = None,
+                back_raw: float | None = None) -> CoachFrame:
+        """One moment from raw landmarks. Replay passes the recorded ``back_raw`` instead of a mask."""
+        if xy is None or visibility is None:
+            self.smoother.reset()
+            self.steadiness.reset()
+            self._back.reset()
+            return self._judge(t, None, None, width, height, None, math.nan)
+        sxy, svis = self.smoother.update(xy, visibility, t)
+        near = self._vote_near(detect_near_side(z, svis))
+        self._vote_side(sxy)
+        if back_raw is None:
+            back_raw = self._measure_back(sxy, mask) if self.stretch.posture == "seated" else math.nan
+        return self._judge(t, sxy, svis, width, height, near, back_raw)
+
+    def finish(self, t: float) -> list[Event]:
+        """End of input: close a running hold and any open warning."""
+        events = self.timer.finish(t)
+        for check in list(self._open_warnings):
+            self._close_warning(check, t)
+        return events
+
+    # -- side ------------------------------------------------------------------------------
+
+    @property
+    def side(self) -> Side:
+        return self.timer.side
+
+    def _vote_near(self, near: Side) -> Side:
+        self._near_votes.append(near)
+        return Counter(self._near_votes).most_common(1)[0][0]
+
+    def _vote_side(self, xy: np.ndarray) -> None:
+        """With side=auto, follow the leg the person stretches until a hold on the first
+        side has been completed; after that the plan is fixed: the other side comes next."""
+        first_side_open = self.timer.side_index == 0 and not any(h.completed for h in self.timer.holds)
+        if self._side_detected or not first_side_open or self.timer.phase not in ("setup", "positioning"):
+            return
+        guess = detect_stretched_side(xy, self.stretch.posture)
+        if guess is not None:
+            self._side_votes.append(guess)
+        if len(self._side_votes) >= SIDE_VOTE_FRAMES // 2:
+            winner = Counter(self._side_votes).most_common(1)[0][0]
+            if winner != self.timer.sides[0]:
+                self.timer.sides = (winner, other_side(winner)) if len(self.timer.sides) == 2 else (winner,)
+
+    # -- measure ---------------------------------------------------------------------------
+
+    def _measure_back(self, xy: np.ndarray, mask: np.ndarray | None) -> float:
+        forward = np.sign(xy[leg(self.side)[2], 0] - geometry.mid_hip(xy)[0])
+        return back_flexion(mask, geometry.mid_hip(xy), geometry.mid_shoulder(xy), forward)
+
+    def _measures(self, xy: np.ndarray, back_raw: float) -> tuple[dict[str, float], float]:
+        side = self.side
+        seated = self.stretch.posture == "seated"
+        m = {
+            "knee_angle": float(geometry.knee_angle(xy, side)),
+            "hip_angle": float(geometry.hip_angle(xy, side)),
+            "trunk_inclination": float(geometry.trunk_inclination(xy, side)) if seated else math.nan,
+            "leg_raise": math.nan if seated else float(geometry.leg_raise(xy, side)),
+            "spine_flexion": math.nan,
+        }
+        other_raise = math.nan if seated else float(geometry.leg_raise(xy, other_side(side)))
+        if seated and math.isfinite(back_raw):
+            back = float(self._back(np.array(back_raw), self._now))
+            upright = math.isfinite(m["trunk_inclination"]) and m["trunk_inclination"] < 10.0
+            if upright and self.timer.phase in ("setup", "positioning", "rest"):
+                self._upright_backs.append(back)
+                own = float(np.median(self._upright_backs))
+                self.back_baseline = float(np.clip(own, DEFAULT_BACK_BASELINE - BASELINE_RANGE,
+                                                   DEFAULT_BACK_BASELINE + BASELINE_RANGE))
+            m["spine_flexion"] = back - self.back_baseline
+        return m, other_raise
+
+    # -- judge and time --------------------------------------------------------------------
+
+    def _statuses(self, xy, vis, width, height, near, m, other_raise) -> dict[str, Status]:
+        s = self.stretch
+        out: dict[str, Status] = {}
+        for check in s.checks:
+            if xy is None:
+                out[check] = FAULT if check == "in_frame" else UNKNOWN
+            elif check == "in_frame":
+                out[check] = str(in_frame_status(xy, vis, width, height, self.side, near))
+            elif check == "knee_extension":
+                out[check] = str(threshold_status(m["knee_angle"], fault_when_below=s.knee_min.value))
+            elif check == "hip_hinge":
+                out[check] = str(hip_hinge_status(m["spine_flexion"], m["trunk_inclination"]))
+            elif check == "other_leg_flat":
+                out[check] = str(threshold_status(other_raise, fault_when_above=s.other_leg_max.value))
+            elif check == "steadiness":
+                second = m["trunk_inclination"] if s.posture == "seated" else m["leg_raise"]
+                out[check] = self.steadiness.update(self._now, m["hip_angle"], second)
+        if out.get("in_frame") == FAULT:
+            # A joint out of view makes the other verdicts guesses: say nothing about them.
+            out = {c: (v if c == "in_frame" else UNKNOWN) for c, v in out.items()}
+        return out
+
+    def _in_position(self, statuses: dict[str, Status], m: dict[str, float]) -> bool:
+        entry = m[self.stretch.entry.measure]
+        if not math.isfinite(entry) or entry < self.stretch.entry.minimum.value:
+            return False
+        if statuses.get("in_frame") != OK:
+            return False
+        # A check that cannot judge this frame (unknown) does not stop the clock: only a
+        # seen fault does. The in-frame check above guarantees the body is in view.
+        return not any(v == FAULT for v in statuses.values())
+
+    def _judge(self, t, xy, vis, width, height, near, back_raw) -> CoachFrame:
+        self._now = t
+        if xy is None:
+            m = {k: math.nan for k in MEASURES}
+            other_raise = math.nan
+        else:
+            m, other_raise = self._measures(xy, back_raw)
+        statuses = self._statuses(xy, vis, width, height, near, m, other_raise)
+        in_position = xy is not None and self._in_position(statuses, m)
+        side_before = self.side
+        events = self.timer.update(t, ready=statuses.get("in_frame") == OK, in_position=in_position)
+        checks = {}
+        for check, status in statuses.items():
+            was = self.hysteresis[check].shown
+            shown = self.hysteresis[check].update(status, t)
+            if shown and not was:
+                self._open_warning(check, t)
+            elif was and not shown:
+                self._close_warning(check, t)
+            checks[check] = CheckState(status, shown)
+        if self.side != side_before:
+            self._side_votes.clear()
+            self.steadiness.reset()
+        switching = self.timer.phase == "rest" and self.timer.rep == 1 and self.timer.side_index > 0
+        cue = self.cues.update(t, [c for c, s in checks.items() if s.shown], self.timer.phase,
+                               self.timer.rep, self.timer.reps, self.timer.rest_remaining, switching)
+        return CoachFrame(
+            t=t, detected=xy is not None, xy=xy, visibility=vis, width=width, height=height,
+            side=self.side, near_side=near,
+            measures={k: _finite(v) for k, v in m.items()},
+            checks=checks, in_position=in_position, phase=self.timer.phase,
+            rep=self.timer.rep, reps=self.timer.reps, side_number=self.timer.side_index + 1,
+            sides=len(self.timer.sides), hold_elapsed=self.timer.elapsed,
+            hold_target=self.timer.hold_s, hold_paused=self.timer.paused,
+            rest_remaining=self.timer.rest_remaining, cue=cue, events=events,
+        )
+
+    def _open_warning(self, check: str, t: float) -> None:
+        self._open_warnings[check] = {"check": check, "start": t, "end": None,
+                                      "message": self.stretch.cues[check]}
+
+    def _close_warning(self, check: str, t: float) -> None:
+        warning = self._open_warnings.pop(check)
+        warning["end"] = t
+        self.warnings.append(warning)

@@ -1,0 +1,211 @@
+"""The stretch library as data: what each stretch checks, with the source of every number.
+
+"SPEC" below means ../shared/SPEC.md, the project's analysis contract, whose stretch table
+summarises the clinical sources the project was founded on. Adding a stretch means adding
+an entry here; only a new *measure* needs new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Posture = Literal["seated", "lying"]
+Check = Literal["in_frame", "knee_extension", "hip_hinge", "steadiness", "other_leg_flat"]
+
+# Cue priority, most important first (issue #4: safety, in-frame, knee, back, steadiness).
+CHECK_PRIORITY: tuple[Check, ...] = ("in_frame", "knee_extension", "other_leg_flat", "hip_hinge", "steadiness")
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A number with where it comes from, so a reader can check every threshold."""
+
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The stretch's own condition for being in position, on top of all checks being ok."""
+
+    measure: Literal["trunk_inclination", "leg_raise"]
+    minimum: Sourced
+
+
+@dataclass(frozen=True)
+class Stretch:
+    id: str
+    name: str
+    posture: Posture
+    how: str  # what the person does, in plain words (shown on the setup guide)
+    checks: tuple[Check, ...]
+    entry: Entry
+    hold_s: Sourced
+    reps: Sourced
+    rest_s: Sourced
+    knee_min: Sourced | None = None  # knee_extension faults below this angle
+    other_leg_max: Sourced | None = None  # other_leg_flat faults above this angle off the floor
+    cues: dict[Check, str] = field(default_factory=dict)
+    entry_cue: str = ""  # shown while positioning; never asks to go further into pain
+    ease_off: str = ""
+
+    def with_prescription(self, hold_s: float | None = None, reps: int | None = None,
+                          rest_s: float | None = None) -> "Stretch":
+        """The same stretch with the person's own hold time, reps and rest."""
+        changed = {}
+        if hold_s is not None:
+            changed["hold_s"] = Sourced(float(hold_s), "set by the user")
+        if reps is not None:
+            changed["reps"] = Sourced(float(reps), "set by the user")
+        if rest_s is not None:
+            changed["rest_s"] = Sourced(float(rest_s), "set by the user")
+        return replace(self, **changed)
+
+
+# Numbers shared by several stretches, each with its reason.
+KNEE_STRAIGHT = Sourced(
+    165.0, "SPEC checks table: knee_angle < 165 is a bent knee; MediaPipe reads a straight knee "
+    "2-12 degrees bent when hands or the other leg overlap it")
+KNEE_SOFT = Sourced(145.0, "SPEC checks table: soft-knee variant faults below 145")
+SEATED_LEAN = Sourced(10.0, "SPEC holds: seated stretches are in position from trunk_inclination >= 10")
+LEG_RAISED = Sourced(45.0, "SPEC holds: lying stretches with a raised leg are in position from leg_raise >= 45")
+OTHER_LEG_FLAT = Sourced(
+    20.0, "project choice: a resting thigh more than 20 degrees off the floor line is lifted; "
+    "smaller angles are within MediaPipe's hip/knee error on a leg lying flat (RECIPES.md)")
+REST_30 = Sourced(30.0, "SPEC stretch table, seated-chair: rest 30 s (one source)")
+
+COMMON_CUES: dict[Check, str] = {
+    "in_frame": "Turn sideways, keep your whole body in view",
+    "knee_extension": "Straighten your knee",
+    "hip_hinge": "Hinge from your hips, keep your back long",
+    "steadiness": "Hold still, don't bounce",
+    "other_leg_flat": "Keep your other leg flat on the floor",
+}
+EASE_OFF = ("Feel a pull, never pain. If pain increases or spreads down your leg, ease off: "
+            "come up a little or bend the knee slightly.")
+
+SEATED_CHECKS: tuple[Check, ...] = ("in_frame", "knee_extension", "hip_hinge", "steadiness")
+
+STRETCHES: dict[str, Stretch] = {s.id: s for s in (
+    Stretch(
+        id="seated-chair",
+        name="Seated hamstring stretch on a chair",
+        posture="seated",
+        how="Sit on the edge of a chair, one leg straight out with the heel on the floor, back "
+            "straight. Lean forward from your hips until you feel a pull behind the thigh.",
+        checks=SEATED_CHECKS,
+        entry=Entry("trunk_inclination", SEATED_LEAN),
+        hold_s=Sourced(30.0, "SPEC stretch table, seated-chair: hold 30 s (two sources)"),
+        reps=Sourced(3, "SPEC stretch table, seated-chair: 3 times each leg (two sources)"),
+        rest_s=REST_30,
+        knee_min=KNEE_STRAIGHT,
+        cues=COMMON_CUES,
+        entry_cue="Keep your back long and lean forward from your hips until you feel a gentle pull",
+        ease_off=EASE_OFF,
+    ),
+    Stretch(
+        id="seated-chair-soft-knee",
+        name="Seated chair stretch, knee slightly bent",
+        posture="seated",
+        how="As the chair stretch, with a slight bend kept at the knee: the gentler variant.",
+        checks=SEATED_CHECKS,
+        entry=Entry("trunk_inclination", SEATED_LEAN),
+        hold_s=Sourced(25.0, "SPEC stretch table, seated-chair-soft-knee: 20-30 s (middle)"),
+        reps=Sourced(3, "SPEC stretch table, seated-chair-soft-knee: 2-3 reps"),
+        rest_s=REST_30,
+        knee_min=KNEE_SOFT,
+        cues={**COMMON_CUES, "knee_extension": "Straighten your knee a little more, keep just a slight bend"},
+        entry_cue="Keep a slight bend in the knee and lean forward from your hips until you feel a gentle pull",
+        ease_off=EASE_OFF,
+    ),
+    Stretch(
+        id="seated-floor",
+        name="Seated floor stretch",
+        posture="seated",
+        how="Sit on the floor, leg straight, spine long. Lean forward from your hips.",
+        checks=SEATED_CHECKS,
+        entry=Entry("trunk_inclination", SEATED_LEAN),
+        hold_s=Sourced(25.0, "SPEC stretch table, seated-floor: 20-30 s (middle)"),
+        reps=Sourced(1, "SPEC stretch table, seated-floor: once, then the other leg"),
+        rest_s=REST_30,
+        knee_min=KNEE_STRAIGHT,
+        cues=COMMON_CUES,
+        # SPEC: no toe-pulling cue for people with sciatica symptoms (adds nerve tension).
+        entry_cue="Sit tall and lean forward from your hips until you feel a gentle pull",
+        ease_off=EASE_OFF,
+    ),
+    Stretch(
+        id="supine-thigh-hold",
+        name="Lying thigh hold",
+        posture="lying",
+        how="Lie on your back, hold the thigh behind the knee with the hip near 90 degrees, and "
+            "slowly straighten the knee until you feel a stretch.",
+        # The knee straightens only "until a stretch is felt": a bent knee is the stretch
+        # done right here, so knee_extension is not checked.
+        checks=("in_frame", "steadiness"),
+        entry=Entry("leg_raise", Sourced(60.0, "project choice from SPEC stretch table, supine-thigh-hold: "
+                                         "hip near 90 degrees; 60 allows for a thigh held a little lower")),
+        hold_s=Sourced(20.0, "SPEC stretch table, supine-thigh-hold: start at 10 s, build to 20-30 s"),
+        reps=Sourced(3, "SPEC stretch table, supine-thigh-hold: 2-3 reps"),
+        rest_s=Sourced(20.0, "project choice: long enough to lower the leg and breathe"),
+        cues=COMMON_CUES,
+        entry_cue="Hold your thigh up near vertical and slowly straighten the knee until you feel a stretch",
+        ease_off=EASE_OFF,
+    ),
+    Stretch(
+        id="supine-strap",
+        name="Lying strap stretch",
+        posture="lying",
+        how="Lie on your back with a strap or towel around the foot, knee straight, and raise the leg.",
+        checks=("in_frame", "knee_extension", "other_leg_flat", "steadiness"),
+        entry=Entry("leg_raise", LEG_RAISED),
+        hold_s=Sourced(30.0, "SPEC stretch table, supine-strap: 30 s"),
+        reps=Sourced(3, "SPEC stretch table, supine-strap: 3 times"),
+        rest_s=Sourced(20.0, "project choice: long enough to lower the leg and breathe"),
+        knee_min=KNEE_STRAIGHT,
+        other_leg_max=OTHER_LEG_FLAT,
+        cues=COMMON_CUES,
+        entry_cue="Keep the knee straight and raise the leg with the strap until you feel a gentle pull",
+        ease_off=EASE_OFF,
+    ),
+    Stretch(
+        id="supine-doorway",
+        name="Doorway stretch",
+        posture="lying",
+        how="Lie with your buttocks at a door jamb, one leg up the wall, the other flat on the floor.",
+        checks=("in_frame", "knee_extension", "other_leg_flat", "steadiness"),
+        entry=Entry("leg_raise", LEG_RAISED),
+        hold_s=Sourced(15.0, "SPEC stretch table, supine-doorway: 10-20 s (middle)"),
+        reps=Sourced(3, "project choice: as the other lying stretches (SPEC gives no count)"),
+        rest_s=Sourced(15.0, "project choice: long enough to lower the leg and breathe"),
+        knee_min=KNEE_STRAIGHT,
+        other_leg_max=OTHER_LEG_FLAT,
+        cues=COMMON_CUES,
+        entry_cue="Rest the leg up the wall with the knee straight; move closer to the wall only while it stays a gentle pull",
+        ease_off=EASE_OFF,
+    ),
+)}
+
+# Shown before and after every session (issue #4: safety prompts are data the UI shows).
+PAIN_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("back_pain", "How is your back pain right now? (0 = none, 10 = worst imaginable)"),
+    ("leg_pain", "How much pain do you feel down your leg? (0 = none, 10 = worst imaginable)"),
+)
+RED_FLAG_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("numbness_saddle", "Numbness around your groin, buttocks or inner thighs?"),
+    ("bladder_bowel", "New trouble controlling your bladder or bowels?"),
+    ("leg_weakness", "Weakness in your leg or foot that is getting worse?"),
+    ("pain_spreading", "Did the pain spread further down your leg during the stretch?"),
+)
+RED_FLAG_ADVICE = ("Stop stretching and see a doctor. Numbness in the groin or saddle area, new bladder "
+                   "or bowel trouble, or growing weakness in a leg need urgent medical care.")
+PAIN_WORSE_ADVICE = ("Your pain is worse than before the session. Ease off: shorter, gentler holds next "
+                     "time, and see a doctor or physiotherapist if it does not settle.")
+
+
+def get_stretch(stretch_id: str) -> Stretch:
+    try:
+        return STRETCHES[stretch_id]
+    except KeyError:
+        raise ValueError(f"unknown exercise {stretch_id!r}; choose one of: {', '.join(STRETCHES)}") from None

@@ -1,0 +1,95 @@
+"""Per-frame verdicts and the hysteresis of SPEC.md's checks."""
+
+import numpy as np
+import pytest
+
+from coach.checks import (
+    Hysteresis,
+    SteadinessMonitor,
+    count_reversals,
+    hip_hinge_status,
+    in_frame_status,
+    is_bouncing,
+    threshold_status,
+)
+from synthetic import HEIGHT, WIDTH, seated_person
+
+
+def test_knee_threshold_and_unknown():
+    got = threshold_status(np.array([179.0, 165.0, 164.9, np.nan]), fault_when_below=165)
+    assert got.tolist() == ["ok", "ok", "fault", "unknown"]
+
+
+def test_rounding_is_a_fault_only_while_leaning():
+    spine = np.array([25.0, 25.0, 5.0, np.nan, np.nan])
+    lean = np.array([30.0, 3.0, 30.0, 30.0, 2.0])
+    assert hip_hinge_status(spine, lean).tolist() == ["fault", "ok", "ok", "unknown", "ok"]
+
+
+def test_in_frame_needs_visible_joints_inside_and_side_on():
+    xy, vis, _ = seated_person(20)
+    assert in_frame_status(xy, vis, WIDTH, HEIGHT, "left", "left") == "ok"
+    cut = xy.copy()
+    cut[..., 0] += 400  # walked right, the foot is out of the frame
+    assert in_frame_status(cut, vis, WIDTH, HEIGHT, "left", "left") == "fault"
+    hidden = vis.copy()
+    hidden[25] = 0.2  # left knee occluded
+    assert in_frame_status(xy, hidden, WIDTH, HEIGHT, "left", "left") == "fault"
+    facing = xy.copy()
+    facing[11, 0] -= 60  # shoulders 120 px apart: facing the camera
+    facing[12, 0] += 60
+    assert in_frame_status(facing, vis, WIDTH, HEIGHT, "left", "left") == "fault"
+
+
+def test_reversals_ignore_jitter():
+    t = np.arange(30) / 15
+    assert count_reversals(5 * np.sin(2 * np.pi * t)) == 4
+    assert count_reversals(np.linspace(0, 30, 30)) == 0
+    assert count_reversals(0.6 * np.sin(2 * np.pi * 3 * t)) == 0
+
+
+@pytest.mark.parametrize("signal,bouncing", [
+    (lambda t: 30 + 4.5 * np.sin(2 * np.pi * t), True),  # 9 deg peak to peak at 1 Hz
+    (lambda t: 30 + 0.5 * np.sin(2 * np.pi * 0.5 * t), False),  # 1 deg sway
+    (lambda t: 15 * t, False),  # leaning into the stretch: one direction, no reversals
+    (lambda t: 30 + 1.5 * np.sin(2 * np.pi * t), False),  # 3 deg: under SPEC's 4
+])
+def test_bouncing(signal, bouncing):
+    t = np.arange(0, 2, 1 / 15)
+    assert is_bouncing(signal(t)) is bouncing
+
+
+def test_steadiness_monitor_window():
+    m = SteadinessMonitor()
+    statuses = []
+    for i in range(90):
+        t = i / 15
+        value = 30 + (4.5 * np.sin(2 * np.pi * t) if 2 <= t < 4 else 0.0)
+        statuses.append(m.update(t, 80.0, value))
+    assert statuses[5] == "unknown"  # under half a window of data
+    assert statuses[20] == "ok"
+    assert "fault" in statuses[40:60]
+    assert statuses[-1] == "ok"  # 2 s after the bouncing stopped
+
+
+def test_hysteresis_shows_after_half_a_second_and_clears_after_half_a_second():
+    h = Hysteresis()
+    t = 0.0
+    shown = []
+    # 0.4 s of fault: too short to show
+    for status in ["fault"] * 6 + ["ok"] * 6 + ["fault"] * 15 + ["ok"] * 6 + ["ok"] * 6:
+        shown.append(h.update(status, t))
+        t += 1 / 15
+    assert not any(shown[:12])
+    assert shown[12 + 7] is False and shown[12 + 8] is True  # on at 0.53 s of fault
+    assert shown[27 + 6] is True and shown[27 + 8] is False  # off after 0.5 s of ok
+
+
+def test_unknown_lets_a_warning_clear():
+    h = Hysteresis()
+    for i in range(15):
+        h.update("fault", i / 15)
+    assert h.shown
+    for i in range(15, 30):
+        h.update("unknown", i / 15)
+    assert not h.shown

@@ -1,0 +1,116 @@
+"""The engine on synthetic landmark sequences: checks, cues, holds and side detection."""
+
+import numpy as np
+import pytest
+
+from coach.engine import Engine, detect_stretched_side
+from synthetic import HEIGHT, WIDTH, lying_person, seated_person
+
+FPS = 15
+
+
+def drive(engine, script, person=seated_person, start=0.0, **fixed):
+    """Run ``script``: a list of (seconds, person kwargs, back_raw) segments; returns frames."""
+    frames = []
+    t = start
+    for seconds, kwargs, back in script:
+        for _ in range(int(round(seconds * FPS))):
+            xy, vis, z = person(**{**fixed, **kwargs})
+            frames.append(engine.observe(xy, vis, WIDTH, HEIGHT, t, z=z, back_raw=back))
+            t += 1 / FPS
+    frames.append(None)
+    engine.finish(t)
+    return frames[:-1]
+
+
+def test_good_hinge_gets_a_completed_hold():
+    engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0}, 2.0), (12, {"lean": 30}, 4.0), (2, {"lean": 0}, 2.0)])
+    assert [h.completed for h in engine.timer.holds] == [True]
+    hold = engine.timer.holds[0]
+    assert hold.start == pytest.approx(3.0, abs=0.2)  # smoothing lets the lean reach 10 deg at once
+    assert hold.duration == pytest.approx(10.0, abs=0.1)
+    assert engine.warnings == []
+    assert frames[-1].phase == "done"
+    assert frames[100].measures["trunk_inclination"] == pytest.approx(30, abs=0.5)
+    assert frames[100].measures["spine_flexion"] == pytest.approx(2.0, abs=0.5)  # 4 - upright 2
+
+
+def test_rounded_back_warns_and_never_holds():
+    engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0}, 2.0), (12, {"lean": 30}, 40.0)])
+    assert engine.timer.holds == []
+    assert [w["check"] for w in engine.warnings] == ["hip_hinge"]
+    assert "Hinge from your hips" in frames[-1].cue.text
+
+
+def test_bent_knee_pauses_then_ends_the_hold_and_shows_one_cue():
+    engine = Engine("seated-chair", "left", hold_s=60, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0}, 0), (8, {"lean": 30}, 0), (4, {"lean": 30, "knee": 140}, 0),
+                            (8, {"lean": 30}, 0)])
+    knee_frames = [f for f in frames if "knee_extension" in f.shown_faults]
+    assert knee_frames and all(f.cue.text == "Straighten your knee" for f in knee_frames)
+    assert knee_frames[0].t == pytest.approx(11.5, abs=0.2)  # fault at 11 s, shown 0.5 s later
+    holds = engine.timer.holds
+    assert len(holds) == 2 and not holds[0].completed
+    assert holds[0].duration == pytest.approx(8.0, abs=0.3)
+    assert holds[1].start == pytest.approx(15.0, abs=0.3)
+
+
+def test_soft_knee_variant_accepts_a_slight_bend():
+    engine = Engine("seated-chair-soft-knee", "left", hold_s=5, reps=1, both_sides=False)
+    drive(engine, [(3, {"lean": 0}, 0), (7, {"lean": 30, "knee": 155}, 0)])
+    assert [h.completed for h in engine.timer.holds] == [True]
+
+
+def test_bouncing_is_caught():
+    engine = Engine("seated-chair", "left", hold_s=60, reps=1, both_sides=False)
+    script = [(3, {"lean": 0}, 0), (5, {"lean": 30}, 0)]
+    script += [(1 / FPS, {"lean": 30 + 4.5 * np.sin(2 * np.pi * i / FPS)}, 0) for i in range(6 * FPS)]
+    script += [(4, {"lean": 30}, 0)]
+    frames = drive(engine, script)
+    assert [w["check"] for w in engine.warnings] == ["steadiness"]
+    assert 9.0 < engine.warnings[0]["start"] < 11.0
+
+
+def test_no_person_is_an_in_frame_fault_and_unknown_checks():
+    engine = Engine("seated-chair", "left")
+    frame = engine.observe(None, None, WIDTH, HEIGHT, 0.0)
+    assert frame.checks["in_frame"].status == "fault"
+    assert frame.checks["knee_extension"].status == "unknown"
+    assert not frame.detected and frame.phase == "setup"
+
+
+def test_auto_side_follows_the_straight_leg_then_the_other_side():
+    engine = Engine("seated-chair", "auto", hold_s=3, reps=1, rest_s=1)
+    drive(engine, [(3, {"lean": 0, "side": "right"}, 0), (4, {"lean": 30, "side": "right"}, 0),
+                   (3, {"lean": 0, "side": "left"}, 0), (5, {"lean": 30, "side": "left"}, 0)])
+    assert [(h.side, h.completed) for h in engine.timer.holds] == [("right", True), ("left", True)]
+    assert engine.timer.phase == "done"
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_stretched_side_detection(facing):
+    xy, _, _ = seated_person(20, side="right", facing=facing)
+    assert detect_stretched_side(xy, "seated") == "right"
+    xy, _, _ = lying_person(70, side="left")
+    assert detect_stretched_side(xy, "lying") == "left"
+
+
+def test_lying_strap_checks_the_other_leg():
+    engine = Engine("supine-strap", "right", hold_s=5, reps=1, both_sides=False)
+    frames = drive(engine, [(2, {"raise_deg": 0}, None), (4, {"raise_deg": 65, "other_raise": 35}, None),
+                            (7, {"raise_deg": 65}, None)], person=lying_person, side="right")
+    assert [w["check"] for w in engine.warnings] == ["other_leg_flat"]
+    assert [h.completed for h in engine.timer.holds] == [True]
+    assert frames[-1].measures["trunk_inclination"] is None
+    assert frames[-1].measures["leg_raise"] == pytest.approx(65, abs=1)
+
+
+def test_cue_never_asks_to_go_further():
+    from coach.stretches import STRETCHES
+
+    for stretch in STRETCHES.values():
+        for text in [stretch.entry_cue, *stretch.cues.values()]:
+            assert "further" not in text.lower() and "push" not in text.lower()
+        assert "ease off" in stretch.ease_off.lower()
