@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from coach.engine import MEASURES, CoachFrame, Engine, SideChoice
+from coach.engine import MEASURES, CoachFrame, Engine, SideChoice, event_record
 from coach.pose import PoseEstimator
 from coach.video import probe, read_frames
 
@@ -24,14 +24,15 @@ def analyze_video(
     reps: int | None = None,
     rest_s: float | None = None,
     progress: Callable[[int, int], None] | None = None,
-    on_frame: Callable[[CoachFrame], None] | None = None,
+    sink: Callable[[dict], None] | None = None,
 ) -> dict:
     """Analyse every frame of ``video``; returns the coach.analysis/1 document.
 
     ``progress(done, total)`` is called per frame (total from the header, 0 if unknown);
-    ``on_frame`` receives each CoachFrame (the app records sessions through it). A video
-    that breaks part-way raises VideoError after the frames before the break were judged
-    and passed to ``on_frame``, so nothing already seen is lost.
+    ``sink`` receives the session-stream records (frames and events) as they happen: the
+    app records the analysis as a session through it. A video that breaks part-way raises
+    VideoError after the frames before the break were judged and passed to ``sink``, so
+    nothing already seen is lost.
     """
     info = probe(video)
     with PoseEstimator(model, color="rgb", segmentation=True) as estimator:
@@ -42,11 +43,15 @@ def analyze_video(
             result = engine.process_frame(frame.image, frame.t)
             frames.append(_frame_entry(result))
             last_t = frame.t
-            if on_frame:
-                on_frame(result)
+            if sink:
+                sink({"type": "frame", **result.to_record()})
+                for event in result.events:
+                    sink(event_record(event))
             if progress:
                 progress(frame.index + 1, info.frames)
-        engine.finish(last_t)
+        for event in engine.finish(last_t):
+            if sink:
+                sink(event_record(event))
     holds = [
         {"side": h.side, "start": round(h.start, 3), "end": round(h.end, 3),
          "duration": round(h.duration, 3), "completed": h.completed}

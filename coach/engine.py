@@ -83,6 +83,7 @@ class CoachFrame:
     rest_remaining: float
     cue: Cue
     events: list[Event] = field(default_factory=list)
+    back_raw: float = math.nan  # the silhouette's back flexion before the baseline, for re-judging
 
     @property
     def shown_faults(self) -> list[str]:
@@ -105,12 +106,50 @@ class CoachFrame:
             "hold_elapsed": round(self.hold_elapsed, 3),
             "hold_paused": self.hold_paused,
             "rest_remaining": round(self.rest_remaining, 2),
+            "hold_target": None if math.isinf(self.hold_target) else self.hold_target,
+            "reps": self.reps,
+            "sides": self.sides,
             "cue": self.cue.text,
+            "cue_correction": self.cue.is_correction,
+            "width": self.width,
+            "height": self.height,
+            "back_raw": round(self.back_raw, 2) if math.isfinite(self.back_raw) else None,
         }
         if self.xy is not None and self.visibility is not None:
             record["xy"] = np.round(self.xy, 1).tolist()
             record["visibility"] = np.round(self.visibility, 2).tolist()
         return record
+
+
+def frame_from_record(record: dict) -> CoachFrame:
+    """Rebuild the CoachFrame a recorded ``to_record()`` dict came from (for replay)."""
+    shown = set(record.get("shown", []))
+    xy = record.get("xy")
+    vis = record.get("visibility")
+    target = record.get("hold_target")
+    return CoachFrame(
+        t=record["t"], detected=record["detected"],
+        xy=None if xy is None else np.asarray(xy, float),
+        visibility=None if vis is None else np.asarray(vis, float),
+        width=record.get("width", 640), height=record.get("height", 480),
+        side=record["side"], near_side=record.get("near_side"),
+        measures={k: record.get(k) for k in MEASURES},
+        checks={k: CheckState(v, k in shown) for k, v in record["checks"].items()},
+        in_position=record.get("in_position", False), phase=record["phase"],
+        rep=record.get("rep", 1), reps=record.get("reps", 1),
+        side_number=record.get("side_number", 1), sides=record.get("sides", 1),
+        hold_elapsed=record.get("hold_elapsed", 0.0),
+        hold_target=math.inf if target is None else target,
+        hold_paused=record.get("hold_paused", False),
+        rest_remaining=record.get("rest_remaining", 0.0),
+        cue=Cue(record.get("cue", ""), "replay", record.get("cue_correction", False), speak=False),
+        back_raw=math.nan if record.get("back_raw") is None else record["back_raw"],
+    )
+
+
+def event_record(event: Event) -> dict:
+    """A JSON-ready ``event`` record for the session stream."""
+    return {"type": "event", "t": round(event.t, 4), "kind": event.kind, "side": event.side, **event.data}
 
 
 def _finite(value: float) -> float | None:
@@ -210,7 +249,7 @@ class Engine:
         """End of input: close a running hold and any open warning."""
         events = self.timer.finish(t)
         for check in list(self._open_warnings):
-            self._close_warning(check, t)
+            events.append(self._close_warning(check, t))
         return events
 
     # -- side ------------------------------------------------------------------------------
@@ -315,9 +354,9 @@ class Engine:
             was = self.hysteresis[check].shown
             shown = self.hysteresis[check].update(status, t)
             if shown and not was:
-                self._open_warning(check, t)
+                events.append(self._open_warning(check, t))
             elif was and not shown:
-                self._close_warning(check, t)
+                events.append(self._close_warning(check, t))
             checks[check] = CheckState(status, shown)
         if self.side != side_before:
             self._side_votes.clear()
@@ -333,14 +372,17 @@ class Engine:
             rep=self.timer.rep, reps=self.timer.reps, side_number=self.timer.side_index + 1,
             sides=len(self.timer.sides), hold_elapsed=self.timer.elapsed,
             hold_target=self.timer.hold_s, hold_paused=self.timer.paused,
-            rest_remaining=self.timer.rest_remaining, cue=cue, events=events,
+            rest_remaining=self.timer.rest_remaining, cue=cue, events=events, back_raw=back_raw,
         )
 
-    def _open_warning(self, check: str, t: float) -> None:
-        self._open_warnings[check] = {"check": check, "start": t, "end": None,
-                                      "message": self.stretch.cues[check]}
+    def _open_warning(self, check: str, t: float) -> Event:
+        message = self.stretch.cues[check]
+        self._open_warnings[check] = {"check": check, "start": t, "end": None, "message": message}
+        return Event(t, "warning_started", self.side, {"check": check, "message": message})
 
-    def _close_warning(self, check: str, t: float) -> None:
+    def _close_warning(self, check: str, t: float) -> Event:
         warning = self._open_warnings.pop(check)
         warning["end"] = t
         self.warnings.append(warning)
+        self.hysteresis[check].reset()
+        return Event(t, "warning_ended", self.side, {"check": check})

@@ -31,7 +31,7 @@ class Event:
 
     t: float
     kind: Literal["ready", "hold_started", "hold_completed", "hold_ended", "rest_started",
-                  "rep_started", "side_switched", "done"]
+                  "rep_started", "side_switched", "done", "warning_started", "warning_ended"]
     side: Side | None = None
     data: dict = field(default_factory=dict)
 

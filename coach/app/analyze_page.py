@@ -1,0 +1,82 @@
+"""Analyse a video page: upload a recording of a stretch, get the same review as a live session."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from coach.analysis import analyze_video
+from coach.app.common import get_store, stretch_label
+from coach.app.review import session_view
+from coach.session_store import SessionWriteError
+from coach.stretches import STRETCHES
+from coach.video import VideoError, probe
+
+VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
+MAX_MB = 500  # also server.maxUploadSize in .streamlit/config.toml
+MAX_MINUTES = 30  # longer recordings take long to analyse on a laptop; split them first
+
+
+def render() -> None:
+    st.title("Analyse a video")
+    st.write("Upload a side-on recording of a stretch. It is analysed on this computer and saved "
+             "as a session; nothing is uploaded anywhere else.")
+    upload = st.file_uploader("Video file", type=VIDEO_TYPES, key="upload")
+    exercise = st.selectbox("Stretch", list(STRETCHES), format_func=stretch_label, key="analyze_exercise")
+    side = st.radio("Leg", ["auto", "left", "right"], horizontal=True, key="analyze_side")
+    if upload is None:
+        return
+    if upload.size > MAX_MB * 1_000_000:
+        st.error(f"That file is {upload.size / 1e6:.0f} MB; the limit is {MAX_MB} MB.")
+        return
+    if not st.button("Analyse", type="primary", key="analyze_go"):
+        done = st.session_state.get("analyzed_session")
+        if done:
+            session_view(get_store(), done)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getbuffer())
+        try:
+            info = probe(path)
+        except VideoError as exc:
+            st.error(str(exc))
+            return
+        if info.duration > MAX_MINUTES * 60:
+            st.error(f"That video is {info.duration / 60:.0f} minutes long; the limit is {MAX_MINUTES} minutes.")
+            return
+        session_id = _analyse(path, upload.name, exercise, side, info.frames)
+    if session_id:
+        st.session_state.analyzed_session = session_id
+        session_view(get_store(), session_id)
+
+
+def _analyse(path: Path, name: str, exercise: str, side: str, total: int) -> str | None:
+    store = get_store()
+    stretch = STRETCHES[exercise]
+    settings = {"hold_s": stretch.hold_s.value, "reps": int(stretch.reps.value), "rest_s": stretch.rest_s.value,
+                "model": "full"}
+    bar = st.progress(0.0, text="Analysing...")
+    writer = store.start_session(exercise, side, "video", settings, source_video=name)
+
+    def progress(done: int, _total: int) -> None:
+        if total and done % 5 == 0:
+            bar.progress(min(1.0, done / total), text=f"Analysing... frame {done} of {total}")
+
+    try:
+        doc = analyze_video(path, exercise, side, progress=progress, sink=writer.append)
+    except VideoError as exc:
+        st.error(f"{exc}. The frames before the problem were saved.")
+        writer.close()
+        return writer.session_id
+    except SessionWriteError as exc:
+        st.error(str(exc))
+        return None
+    writer.close()
+    bar.progress(1.0, text="Done")
+    s = doc["summary"]
+    st.success(f"{s['holds_completed']} holds completed, {s['time_in_position']:.0f} s in position, "
+               f"{len(doc['warnings'])} warnings.")
+    return writer.session_id

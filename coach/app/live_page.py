@@ -1,0 +1,249 @@
+"""Live page: pain check-in, then the camera with the coach's overlay and the hold timer."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from coach.app.common import get_store, play_audio, status_panel, stretch_label
+from coach.live import LiveSession
+from coach.stretches import (
+    PAIN_QUESTIONS,
+    PAIN_WORSE_ADVICE,
+    RED_FLAG_ADVICE,
+    RED_FLAG_QUESTIONS,
+    STRETCHES,
+)
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
+SOURCES = {
+    "browser": "Camera in this browser",
+    "local": "Camera attached to this computer",
+    "file": "A video file (demo)",
+}
+
+
+def _settings() -> dict:
+    """The choices made before a session; remembered for the next one."""
+    st.sidebar.header("Stretch")
+    exercise = st.sidebar.selectbox("Stretch", list(STRETCHES), format_func=stretch_label, key="exercise")
+    stretch = STRETCHES[exercise]
+    side = st.sidebar.radio("Leg", ["auto", "left", "right"], horizontal=True, key="side",
+                            help="auto: the coach sees which leg you stretch")
+    hold_s = st.sidebar.number_input("Hold (s)", 5, 120, int(stretch.hold_s.value), step=5, key=f"hold_{exercise}",
+                                     help=stretch.hold_s.source)
+    reps = st.sidebar.number_input("Repetitions per leg", 1, 10, int(stretch.reps.value), key=f"reps_{exercise}",
+                                   help=stretch.reps.source)
+    rest_s = st.sidebar.number_input("Rest (s)", 0, 120, int(stretch.rest_s.value), step=5, key=f"rest_{exercise}",
+                                     help=stretch.rest_s.source)
+    st.sidebar.header("Camera")
+    source = st.sidebar.radio("Source", list(SOURCES), format_func=SOURCES.get, key="source")
+    record_video = st.sidebar.toggle("Record video of the session", value=False, key="record_video",
+                                     help="Off by default: only landmarks and measures are saved.")
+    muted = st.sidebar.toggle("Mute sounds and speech", value=False, key="muted")
+    model = st.sidebar.radio("Pose model", ["full", "lite"], horizontal=True, key="model",
+                             help="lite is faster on slow computers, full is more accurate")
+    return {"exercise": exercise, "side": side, "hold_s": float(hold_s), "reps": int(reps),
+            "rest_s": float(rest_s), "source": source, "record_video": record_video,
+            "muted": muted, "model": model}
+
+
+def _pain_form(key: str, after: bool) -> dict | None:
+    with st.form(key):
+        answers: dict = {}
+        for qid, text in PAIN_QUESTIONS:
+            answers[qid] = st.slider(text, 0, 10, 0, key=f"{key}_{qid}")
+        if after:
+            for qid, text in RED_FLAG_QUESTIONS:
+                answers[qid] = st.checkbox(text, key=f"{key}_{qid}")
+        label = "Save and finish" if after else "Start the session"
+        if st.form_submit_button(label, type="primary"):
+            return answers
+    return None
+
+
+def render() -> None:
+    settings = _settings()
+    state = st.session_state
+    stage = state.setdefault("live_stage", "checkin")
+    stretch = STRETCHES[settings["exercise"]]
+
+    if stage == "checkin":
+        st.title(stretch.name)
+        st.markdown(f"**How:** {stretch.how}")
+        st.info(stretch.ease_off)
+        st.subheader("Before you start: how do you feel?")
+        answers = _pain_form("form_pain_before", after=False)
+        if answers is not None:
+            state.pain_before = answers
+            state.live = LiveSession(
+                settings["exercise"], settings["side"], hold_s=settings["hold_s"], reps=settings["reps"],
+                rest_s=settings["rest_s"], model=settings["model"], store=get_store(),
+                pain_before=answers, record_video=settings["record_video"],
+                source_video=None if settings["source"] != "file" else "demo")
+            state.live_settings = settings
+            state.live_stage = "running"
+            st.rerun()
+        return
+
+    live: LiveSession = state.live
+    if stage == "running":
+        _running(live, state.live_settings)
+        return
+
+    if stage == "checkout":
+        st.title("How do you feel now?")
+        answers = _pain_form("form_pain_after", after=True)
+        if answers is not None:
+            live.set_pain_after(answers)
+            state.pain_after = answers
+            state.live_stage = "summary"
+            st.rerun()
+        return
+
+    _summary(live)
+
+
+def _running(live: LiveSession, settings: dict) -> None:
+    top = st.columns([3, 1])
+    with top[1]:
+        if st.button("Stop session", type="primary", use_container_width=True, key="stop"):
+            live.stop()
+            st.session_state.live_stage = "checkout"
+            st.rerun()
+    video_col, panel_col = st.columns([3, 2])
+    if settings["source"] == "browser":
+        with video_col:
+            _browser_camera(live)
+        with panel_col:
+            _panel_fragment(live, settings["muted"])
+    else:
+        with panel_col:
+            panel = st.empty()
+        with video_col:
+            _server_side_loop(live, settings, panel)
+
+
+@st.fragment(run_every=0.3)
+def _panel_fragment(live: LiveSession, muted: bool) -> None:
+    status = live.status()
+    if status.error:
+        st.error(status.error)
+    if not status.running:
+        st.info("Press START under the video and allow the camera. Then sit side-on, 2-3 m away, "
+                "so the camera sees you from head to heel.")
+    status_panel(status)
+    play_audio(status.speak, status.tones, muted)
+
+
+def _browser_camera(live: LiveSession) -> None:
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    def callback(frame):
+        import av
+
+        image = frame.to_ndarray(format="bgr24")
+        out = live.process(image)
+        return av.VideoFrame.from_ndarray(out, format="bgr24")
+
+    webrtc_streamer(
+        key="coach-camera",
+        mode=WebRtcMode.SENDRECV,
+        # An empty list keeps WebRTC off public STUN servers: nothing leaves the machine.
+        rtc_configuration={"iceServers": []},
+        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+        video_frame_callback=callback,
+        async_processing=True,
+    )
+
+
+def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
+    """A camera on this computer or a video file, read here and shown as images.
+
+    Runs until the stream ends or the Stop button reruns the page.
+    """
+    import cv2
+
+    image_slot = st.empty()
+    if settings["source"] == "local":
+        capture = cv2.VideoCapture(0)
+        if not capture.isOpened():
+            st.error("No camera found on this computer. Plug one in, or choose 'Camera in this browser'.")
+            return
+        frames = _camera_frames(capture)
+    else:
+        clips = sorted(SAMPLES.glob("*.mp4"))
+        if not clips:
+            st.error("No video files in sample_videos/.")
+            return
+        clip = st.selectbox("Video", clips, format_func=lambda p: p.name, key="demo_clip")
+        frames = _file_frames(clip)
+    started = time.monotonic()
+    for i, (t, image) in enumerate(frames):
+        out = live.process(image, t)
+        image_slot.image(out, channels="BGR", use_container_width=True)
+        if i % 3 == 0:
+            status = live.status()
+            with panel.container():
+                if status.error:
+                    st.error(status.error)
+                status_panel(status)
+                play_audio(status.speak, status.tones, settings["muted"])
+        # A file plays in real time, as a person would have done the stretch.
+        if settings["source"] == "file":
+            delay = t - (time.monotonic() - started)
+            if delay > 0:
+                time.sleep(delay)
+    live.stop()
+    st.session_state.live_stage = "checkout"
+    st.rerun()
+
+
+def _camera_frames(capture):
+    t0 = time.monotonic()
+    try:
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                st.warning("The camera stopped sending pictures.")
+                return
+            yield time.monotonic() - t0, image
+    finally:
+        capture.release()
+
+
+def _file_frames(path: Path):
+    from coach.video import VideoError, read_frames
+
+    try:
+        for frame in read_frames(path, color="bgr"):
+            yield frame.t, frame.image
+    except VideoError as exc:
+        st.error(str(exc))
+
+
+def _summary(live: LiveSession) -> None:
+    state = st.session_state
+    answers = state.get("pain_after", {})
+    before = state.get("pain_before", {})
+    red_flags = [text for qid, text in RED_FLAG_QUESTIONS if answers.get(qid)]
+    if red_flags:
+        st.error(RED_FLAG_ADVICE)
+    elif any(answers.get(q, 0) > before.get(q, 0) for q, _ in PAIN_QUESTIONS):
+        st.warning(PAIN_WORSE_ADVICE)
+    status = live.status(take_audio=False)
+    st.success(f"Session saved: {status.holds_completed} holds completed.")
+    holds = live.engine.timer.holds
+    if holds:
+        st.table([{"leg": h.side, "start (s)": round(h.start, 1), "held (s)": round(h.duration, 1),
+                   "completed": h.completed} for h in holds])
+    cols = st.columns(2)
+    if cols[0].button("New session", type="primary"):
+        state.live_stage = "checkin"
+        state.pop("live", None)
+        st.rerun()
+    if live.session_id and cols[1].button("Review this session"):
+        state.review_session = live.session_id
+        st.switch_page(state.pages["sessions"])

@@ -1,0 +1,99 @@
+"""Replay page: a recorded session frame by frame, with the engine's state as it was live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from coach.app.common import CHECK_TEXT, get_store, status_panel, stretch_label
+from coach.engine import frame_from_record
+from coach.live import LiveStatus, apply_frame
+from coach.overlay import draw_blank, draw_overlay
+from coach.session_store import SessionCorruptError, SessionNotFoundError
+
+PLAY_TICK_S = 0.2
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _stream(data_dir: str, session_id: str, mtime: float) -> tuple[list[dict], list[dict]]:
+    from coach.session_store import SessionStore
+
+    stream = SessionStore(Path(data_dir)).load_stream(session_id)
+    return stream.frames, stream.events
+
+
+def video_frame_at(path: Path, t: float) -> np.ndarray | None:
+    """The recorded camera frame shown at ``t`` seconds (BGR), or None past the end."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        container.seek(max(0, int((t - 1.0) / stream.time_base)), stream=stream, backward=True)
+        last = None
+        for frame in container.decode(stream):
+            if frame.time is not None and frame.time > t + 1e-3:
+                break
+            last = frame
+        return None if last is None else last.to_ndarray(format="bgr24")
+
+
+def render() -> None:
+    st.title("Replay")
+    store = get_store()
+    sessions = store.list_sessions()
+    if not sessions:
+        st.info("No sessions recorded yet.")
+        return
+    ids = [s.id for s in sessions]
+    labels = {s.id: f"{s.started_at.astimezone():%Y-%m-%d %H:%M}  {stretch_label(s.exercise)}  ({s.holds_done} holds)"
+              for s in sessions}
+    chosen = st.session_state.get("review_session")
+    session_id = st.selectbox("Session", ids, index=ids.index(chosen) if chosen in ids else 0,
+                              format_func=labels.get, key="replay_select")
+    stream_path = store.sessions_dir / session_id / "stream.jsonl"
+    try:
+        frames, _ = _stream(str(store.root), session_id, stream_path.stat().st_mtime)
+    except (SessionCorruptError, SessionNotFoundError, OSError) as exc:
+        st.error(f"This session cannot be replayed: {exc}")
+        return
+    if not frames:
+        st.warning("This session has no recorded frames.")
+        return
+    video = store.video_path(session_id)
+    times = np.array([f["t"] for f in frames])
+    key = f"replay_idx_{session_id}"
+    st.session_state.setdefault(key, 0)
+
+    warnings = store.warning_spans(session_id)
+    if warnings:
+        st.markdown("**Jump to a warning**")
+        cols = st.columns(min(len(warnings), 6))
+        for i, w in enumerate(warnings):
+            label = f"{w.start:.1f} s {CHECK_TEXT.get(w.check_name, w.check_name)}"
+            if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}"):
+                st.session_state[key] = int(np.searchsorted(times, w.start))
+                st.session_state[f"playing_{session_id}"] = False
+    st.toggle("Play", key=f"playing_{session_id}")
+    _player(frames, times, video, key, session_id)
+
+
+@st.fragment(run_every=PLAY_TICK_S)
+def _player(frames: list[dict], times: np.ndarray, video: Path | None, key: str, session_id: str) -> None:
+    if st.session_state.get(f"playing_{session_id}"):
+        now = times[st.session_state[key]] + PLAY_TICK_S
+        st.session_state[key] = min(int(np.searchsorted(times, now)), len(frames) - 1)
+        if st.session_state[key] >= len(frames) - 1:
+            st.session_state[f"playing_{session_id}"] = False
+    index = st.slider("Time", 0, len(frames) - 1, key=key,
+                      format="frame %d", help="Drag to any moment of the session")
+    record = frames[index]
+    frame = frame_from_record(record)
+    left, right = st.columns([3, 2])
+    image = video_frame_at(video, record["t"]) if video else None
+    picture = draw_overlay(image, frame) if image is not None else draw_blank(frame)
+    left.image(picture, channels="BGR", use_container_width=True,
+               caption=f"t = {record['t']:.1f} s" + ("" if image is not None else " (no video recorded: skeleton only)"))
+    with right:
+        status_panel(apply_frame(LiveStatus(), frame))

@@ -1,0 +1,200 @@
+"""Sessions page: the history, one session's timeline and warnings, progress over days."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from coach.app.common import CHECK_TEXT, get_store, stretch_label
+from coach.session_store import SessionCorruptError, SessionNotFoundError, SessionStore
+
+MEASURE_TEXT = {"knee_angle": "knee angle", "hip_angle": "hip angle", "trunk_inclination": "lean",
+                "spine_flexion": "spine flexion", "leg_raise": "leg raise"}
+
+
+def history_table(store: SessionStore) -> pd.DataFrame:
+    rows = [{
+        "id": s.id,
+        "date": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        "stretch": stretch_label(s.exercise) if s.exercise in _stretch_ids() else s.exercise,
+        "source": s.source,
+        "holds done": s.holds_done,
+        "time in position (s)": round(s.time_in_position, 1),
+        "warnings": s.warnings,
+        "status": s.status,
+    } for s in store.list_sessions()]
+    return pd.DataFrame(rows)
+
+
+def _stretch_ids() -> set[str]:
+    from coach.stretches import STRETCHES
+
+    return set(STRETCHES)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def frames_table(data_dir: str, session_id: str, mtime: float) -> pd.DataFrame:
+    """One row per recorded frame (cached per stream version: ``mtime`` is the cache key)."""
+    stream = SessionStore(Path(data_dir)).load_stream(session_id)
+    cols = ["t", "phase", "cue", *MEASURE_TEXT]
+    return pd.DataFrame([{c: f.get(c) for c in cols} for f in stream.frames], columns=cols)
+
+
+def load_frames(store: SessionStore, session_id: str) -> pd.DataFrame:
+    stream_path = store.sessions_dir / session_id / "stream.jsonl"
+    mtime = stream_path.stat().st_mtime if stream_path.exists() else 0.0
+    return frames_table(str(store.root), session_id, mtime)
+
+
+def timeline_chart(frames: pd.DataFrame, holds: list, warnings: list) -> alt.Chart:
+    measures = [m for m in MEASURE_TEXT if m in frames and frames[m].notna().any()]
+    long = frames.melt(id_vars=["t"], value_vars=measures, var_name="measure", value_name="degrees").dropna()
+    long["measure"] = long["measure"].map(MEASURE_TEXT)
+    lines = alt.Chart(long).mark_line().encode(
+        x=alt.X("t:Q", title="time (s)"), y=alt.Y("degrees:Q"), color="measure:N")
+    layers = []
+    if holds:
+        hold_df = pd.DataFrame([{"start": h.start, "end": h.end,
+                                 "hold": "hold completed" if h.completed else "hold ended early"} for h in holds])
+        layers.append(alt.Chart(hold_df).mark_rect(opacity=0.15).encode(
+            x="start:Q", x2="end:Q", color=alt.Color("hold:N", scale=alt.Scale(range=["#2e8b57", "#b8860b"]))))
+    if warnings:
+        end = float(frames["t"].max()) if len(frames) else 0.0
+        warn_df = pd.DataFrame([{"start": w.start, "end": w.end if w.end is not None else end,
+                                 "warning": CHECK_TEXT.get(w.check_name, w.check_name)} for w in warnings])
+        layers.append(alt.Chart(warn_df).mark_rect(opacity=0.25, color="#c0392b").encode(
+            x="start:Q", x2="end:Q", tooltip=["warning:N", "start:Q", "end:Q"]))
+    return alt.layer(*layers, lines).resolve_scale(color="independent").properties(height=320)
+
+
+def session_view(store: SessionStore, session_id: str) -> None:
+    """One session: summary, timeline, warnings, holds, export and delete."""
+    try:
+        summary = store.get(session_id)
+    except SessionNotFoundError as exc:
+        st.error(str(exc))
+        return
+    st.subheader(f"{stretch_label(summary.exercise)} - {summary.started_at.astimezone():%Y-%m-%d %H:%M}")
+    cols = st.columns(4)
+    cols[0].metric("Holds done", summary.holds_done)
+    cols[1].metric("Time in position", f"{summary.time_in_position:.0f} s")
+    cols[2].metric("Warnings", summary.warnings)
+    cols[3].metric("Status", summary.status)
+    if summary.pain_before or summary.pain_after:
+        st.caption(f"Pain before: {summary.pain_before}  -  after: {summary.pain_after}")
+    try:
+        frames = load_frames(store, session_id)
+    except SessionCorruptError as exc:
+        st.error(f"This session's recording is damaged and cannot be shown: {exc}")
+        return
+    holds = store.holds(session_id)
+    warnings = store.warning_spans(session_id)
+    if len(frames):
+        st.altair_chart(timeline_chart(frames, holds, warnings), use_container_width=True)
+    st.markdown("**Warnings**")
+    if warnings:
+        st.dataframe(pd.DataFrame([{"from (s)": round(w.start, 1), "to (s)": None if w.end is None else round(w.end, 1),
+                                    "check": CHECK_TEXT.get(w.check_name, w.check_name), "cue": w.message}
+                                   for w in warnings]), hide_index=True, use_container_width=True)
+    else:
+        st.write("None.")
+    st.markdown("**Holds**")
+    if holds:
+        rows = []
+        for h in holds:
+            seg = frames[(frames["t"] >= h.start) & (frames["t"] <= h.end)] if len(frames) else frames
+            rows.append({"leg": h.side, "from (s)": round(h.start, 1), "to (s)": round(h.end, 1),
+                         "held (s)": round(h.duration, 1), "completed": h.completed,
+                         "mean knee": _mean(seg, "knee_angle"), "mean lean": _mean(seg, "trunk_inclination"),
+                         "max spine flexion": _max(seg, "spine_flexion")})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    else:
+        st.write("No holds.")
+    _export_and_delete(store, session_id)
+
+
+def _mean(frame: pd.DataFrame, col: str):
+    values = frame[col].dropna() if col in frame else []
+    return round(float(values.mean()), 1) if len(values) else None
+
+
+def _max(frame: pd.DataFrame, col: str):
+    values = frame[col].dropna() if col in frame else []
+    return round(float(values.max()), 1) if len(values) else None
+
+
+def _export_and_delete(store: SessionStore, session_id: str) -> None:
+    cols = st.columns(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            store.export_csv(session_id, Path(tmp) / "s.csv")
+            store.export_json(session_id, Path(tmp) / "s.json")
+            csv_bytes = (Path(tmp) / "s.csv").read_bytes()
+            json_bytes = (Path(tmp) / "s.json").read_bytes()
+        except SessionCorruptError as exc:
+            st.error(str(exc))
+            return
+    cols[0].download_button("Export CSV", csv_bytes, f"{session_id}.csv", "text/csv")
+    cols[1].download_button("Export JSON", json_bytes, f"{session_id}.json", "application/json")
+    with cols[2].popover("Delete session"):
+        st.write("This removes the session and its recording for good.")
+        if st.button("Delete", type="primary", key=f"delete_{session_id}"):
+            try:
+                store.delete(session_id)
+            except ValueError as exc:
+                st.error(str(exc))
+                return
+            st.session_state.pop("review_session", None)
+            st.rerun()
+
+
+def progress_chart(store: SessionStore) -> alt.Chart | None:
+    """Per day: holds completed, and the best knee angle and lean reached while in position."""
+    days: dict[str, dict] = {}
+    for s in store.list_sessions():
+        day = s.started_at.astimezone().strftime("%Y-%m-%d")
+        entry = days.setdefault(day, {"day": day, "holds completed": 0, "best knee": None, "best lean": None})
+        entry["holds completed"] += s.holds_done
+        try:
+            frames = load_frames(store, s.id)
+        except (SessionCorruptError, SessionNotFoundError, OSError):
+            continue
+        if not len(frames):
+            continue
+        holding = frames[frames["phase"] == "holding"]
+        for col, key in (("knee_angle", "best knee"), ("trunk_inclination", "best lean")):
+            values = holding[col].dropna()
+            if len(values):
+                best = float(values.max())
+                entry[key] = best if entry[key] is None else max(entry[key], best)
+    if not days:
+        return None
+    df = pd.DataFrame(sorted(days.values(), key=lambda d: d["day"]))
+    long = df.melt(id_vars=["day"], var_name="measure", value_name="value").dropna()
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("day:T", title="day"), y="value:Q", color="measure:N").properties(height=260)
+
+
+def render() -> None:
+    st.title("Sessions")
+    store = get_store()
+    table = history_table(store)
+    if table.empty:
+        st.info("No sessions yet. Do a stretch on the Live page, or analyse a video.")
+        return
+    st.dataframe(table.drop(columns=["id"]), hide_index=True, use_container_width=True)
+    ids = table["id"].tolist()
+    chosen = st.session_state.get("review_session")
+    index = ids.index(chosen) if chosen in ids else 0
+    labels = {r["id"]: f"{r['date']}  {r['stretch']}  ({r['holds done']} holds)" for r in table.to_dict("records")}
+    session_id = st.selectbox("Session", ids, index=index, format_func=labels.get, key="review_select")
+    st.session_state.review_session = session_id
+    session_view(store, session_id)
+    st.subheader("Progress over days")
+    chart = progress_chart(store)
+    if chart is not None:
+        st.altair_chart(chart, use_container_width=True)

@@ -1,0 +1,230 @@
+"""A live coaching session: engine + recorder + overlay, shared between two threads.
+
+The camera callback (a worker thread) calls ``process``; the page (Streamlit's script
+thread) reads ``status()`` a few times a second. Everything they share sits behind one
+lock, and the page never waits for a frame: it reads the latest snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from coach.engine import CoachFrame, Engine, SideChoice, event_record
+from coach.overlay import draw_overlay
+from coach.pose import PoseEstimator
+from coach.session_store import SessionStore, SessionWriter, SessionWriteError
+
+# Events the UI turns into sounds: a rising tone when a hold starts, a falling one when it
+# completes (issue #5: a tone at hold start and end).
+TONE_EVENTS = {"hold_started": "start", "hold_completed": "end", "done": "end"}
+
+
+@dataclass
+class LiveStatus:
+    """What the page shows beside the video; a copy, safe to read without the lock."""
+
+    running: bool = False
+    frames: int = 0
+    detected: bool = False
+    phase: str = "setup"
+    cue: str = ""
+    cue_correction: bool = False
+    side: str = "left"
+    side_number: int = 1
+    sides: int = 2
+    rep: int = 1
+    reps: int = 3
+    hold_elapsed: float = 0.0
+    hold_target: float = 30.0
+    hold_paused: bool = False
+    rest_remaining: float = 0.0
+    in_frame: bool = False
+    checks: dict[str, str] = field(default_factory=dict)
+    holds_completed: int = 0
+    processing_ms: float = 0.0
+    session_id: str | None = None
+    error: str | None = None
+    speak: list[str] = field(default_factory=list)  # sentences not yet spoken
+    tones: list[str] = field(default_factory=list)  # "start" / "end" not yet played
+
+
+def apply_frame(status: LiveStatus, frame: CoachFrame) -> LiveStatus:
+    """Copy what the panel shows from one CoachFrame (live, or rebuilt for replay)."""
+    status.detected = frame.detected
+    status.phase = frame.phase
+    status.cue = frame.cue.text
+    status.cue_correction = frame.cue.is_correction
+    status.side, status.side_number, status.sides = frame.side, frame.side_number, frame.sides
+    status.rep, status.reps = frame.rep, frame.reps
+    status.hold_elapsed, status.hold_target = frame.hold_elapsed, frame.hold_target
+    status.hold_paused = frame.hold_paused
+    status.rest_remaining = frame.rest_remaining
+    status.checks = {k: ("fault" if v.shown else v.status) for k, v in frame.checks.items()}
+    status.in_frame = "in_frame" in frame.checks and frame.checks["in_frame"].status == "ok"
+    return status
+
+
+class LiveSession:
+    """One session in front of the camera; records as it goes when given a store."""
+
+    def __init__(self, exercise: str, side: SideChoice = "auto", *, hold_s: float | None = None,
+                 reps: int | None = None, rest_s: float | None = None, model: str = "full",
+                 store: SessionStore | None = None, source: str = "live", pain_before: dict | None = None,
+                 record_video: bool = False, source_video: str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._model = model
+        self._estimator: PoseEstimator | None = None
+        self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s)
+        self._status = LiveStatus(hold_target=self.engine.stretch.hold_s.value,
+                                  reps=int(self.engine.stretch.reps.value), sides=len(self.engine.timer.sides))
+        self._t0: float | None = None
+        self._last_t = 0.0
+        self._closed = False
+        self.writer: SessionWriter | None = None
+        self._video = None
+        if store is not None:
+            settings = {"hold_s": self.engine.stretch.hold_s.value, "reps": int(self.engine.stretch.reps.value),
+                        "rest_s": self.engine.stretch.rest_s.value, "model": model, "record_video": record_video}
+            self.writer = store.start_session(exercise, side, source, settings, source_video=source_video)
+            if pain_before:
+                self.writer.set_pain(before=pain_before)
+            self._status.session_id = self.writer.session_id
+            if record_video:
+                self._video = _VideoRecorder(self.writer.folder / "video.mp4")
+
+    @property
+    def session_id(self) -> str | None:
+        return self.writer.session_id if self.writer else None
+
+    def process(self, image_bgr: np.ndarray, t: float | None = None) -> np.ndarray:
+        """Judge one camera frame (BGR) taken at ``t`` seconds (default: now) and return it
+        with the overlay drawn. Safe to call from the camera thread."""
+        with self._lock:
+            if self._closed:
+                return image_bgr
+            if self._estimator is None:
+                # Created in the thread that uses it; MediaPipe's graph is not shared.
+                self._estimator = PoseEstimator(self._model, color="bgr", segmentation=True)
+                self.engine.estimator = self._estimator
+            now = time.monotonic()
+            if t is None:
+                self._t0 = now if self._t0 is None else self._t0
+                t = now - self._t0
+            t = max(t, self._last_t + 1e-3)  # the engine and the recorder need time to move on
+            self._last_t = t
+            started = time.perf_counter()
+            frame = self.engine.process_frame(image_bgr, t)
+            out = draw_overlay(image_bgr, frame)
+            self._record(frame, image_bgr)
+            self._update_status(frame, (time.perf_counter() - started) * 1000)
+            return out
+
+    def _record(self, frame: CoachFrame, image: np.ndarray) -> None:
+        if self.writer is None or self._status.error:
+            return
+        try:
+            self.writer.append({"type": "frame", **frame.to_record()})
+            for event in frame.events:
+                self.writer.append(event_record(event))
+            if self._video is not None:
+                self._video.write(image, frame.t)
+        except (SessionWriteError, OSError) as exc:
+            # Keep coaching: the person is mid-stretch. The page shows the error.
+            self._status.error = str(exc)
+
+    def _update_status(self, frame: CoachFrame, ms: float) -> None:
+        s = self._status
+        apply_frame(s, frame)
+        s.running = True
+        s.frames += 1
+        s.holds_completed = sum(h.completed for h in self.engine.timer.holds)
+        s.processing_ms = 0.9 * s.processing_ms + 0.1 * ms if s.frames > 1 else ms
+        if frame.cue.speak:
+            s.speak.append(frame.cue.text)
+        s.tones += [TONE_EVENTS[e.kind] for e in frame.events if e.kind in TONE_EVENTS]
+
+    def status(self, take_audio: bool = True) -> LiveStatus:
+        """A copy of the latest status; with ``take_audio`` the pending sounds are handed over once."""
+        with self._lock:
+            s = self._status
+            copy = LiveStatus(**{**s.__dict__, "checks": dict(s.checks), "speak": list(s.speak),
+                                 "tones": list(s.tones)})
+            if take_audio:
+                s.speak.clear()
+                s.tones.clear()
+            return copy
+
+    def stop(self, pain_after: dict | None = None) -> str | None:
+        """End the session: close the running hold, flush, save. Returns the session id."""
+        with self._lock:
+            if self._closed:
+                return self.session_id
+            self._closed = True
+            events = self.engine.finish(self._last_t)
+            try:
+                if self.writer is not None:
+                    for event in events:
+                        self.writer.append(event_record(event))
+                    if pain_after:
+                        self.writer.set_pain(after=pain_after)
+                    if self._video is not None:
+                        self._video.close()
+                        self.writer.attach_video(self._video.path)
+                    self.writer.close()
+            except (SessionWriteError, OSError) as exc:
+                self._status.error = str(exc)
+            if self._estimator is not None:
+                self._estimator.close()
+            self._status.running = False
+            return self.session_id
+
+    def set_pain_after(self, answers: dict) -> None:
+        """Pain answers given after stop() closed the writer go straight to the index."""
+        if self.writer is not None:
+            self.writer.set_pain(after=answers)
+
+
+class _VideoRecorder:
+    """H.264 recording of the raw camera frames, timed by the session clock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._container = None
+        self._stream = None
+        self._last_pts = -1
+
+    def write(self, image_bgr: np.ndarray, t: float) -> None:
+        import av
+        from fractions import Fraction
+
+        h, w = image_bgr.shape[:2]
+        if self._container is None:
+            self._container = av.open(str(self.path), "w")
+            self._stream = self._container.add_stream("libx264", rate=30)
+            self._stream.width, self._stream.height = w - w % 2, h - h % 2
+            self._stream.pix_fmt = "yuv420p"
+            self._stream.time_base = Fraction(1, 1000)
+            self._stream.options = {"preset": "veryfast", "crf": "26"}
+        if (w - w % 2, h - h % 2) != (self._stream.width, self._stream.height):
+            import cv2
+
+            image_bgr = cv2.resize(image_bgr, (self._stream.width, self._stream.height))
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image_bgr[: self._stream.height, : self._stream.width]),
+                                           format="bgr24")
+        pts = max(int(t * 1000), self._last_pts + 1)
+        self._last_pts = pts
+        frame.pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        if self._container is None:
+            return
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()

@@ -1,0 +1,118 @@
+"""Drawing the coach's view onto a frame: skeleton, judged joints, angles, the cue banner.
+
+Kept apart from the data (DESIGN.md): these functions only read a CoachFrame and draw.
+Sizes scale with the frame, because the person reads this from 2-3 m away.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from coach.engine import CoachFrame
+from coach.landmarks import SKELETON, Landmark, leg
+
+# BGR colours; the fault colour is red-orange rather than pure red so it stays readable for
+# the commonest colour-vision deficiency against the green.
+OK_COLOUR = (80, 200, 60)
+FAULT_COLOUR = (40, 60, 240)
+UNKNOWN_COLOUR = (170, 170, 170)
+BONE_COLOUR = (235, 235, 235)
+BANNER_GUIDE = (90, 60, 20)
+
+
+def _status_colour(status: str | None, shown: bool) -> tuple[int, int, int]:
+    if shown or status == "fault":
+        return FAULT_COLOUR
+    return OK_COLOUR if status == "ok" else UNKNOWN_COLOUR
+
+
+def draw_skeleton(image: np.ndarray, xy: np.ndarray, visibility: np.ndarray, thickness: int) -> None:
+    for a, b in SKELETON:
+        if visibility[a] < 0.3 or visibility[b] < 0.3:
+            continue
+        pa, pb = xy[a], xy[b]
+        if np.isnan(pa).any() or np.isnan(pb).any():
+            continue
+        cv2.line(image, tuple(int(v) for v in pa), tuple(int(v) for v in pb), BONE_COLOUR, thickness, cv2.LINE_AA)
+
+
+def draw_overlay(image: np.ndarray, frame: CoachFrame) -> np.ndarray:
+    """A copy of ``image`` (BGR) with the coach's view drawn on it."""
+    out = image.copy()
+    h, w = out.shape[:2]
+    scale = max(w, h) / 640.0
+    if frame.detected and frame.xy is not None and frame.visibility is not None:
+        xy, vis = frame.xy, frame.visibility
+        draw_skeleton(out, xy, vis, max(2, int(3 * scale)))
+        hip, knee, ankle = leg(frame.side)
+        checks = frame.checks
+        knee_c = checks.get("knee_extension")
+        hinge_c = checks.get("hip_hinge") or checks.get("other_leg_flat")
+        joints = [
+            (knee, knee_c),
+            (hip, hinge_c),
+            (ankle, knee_c),
+        ]
+        shoulder = Landmark.LEFT_SHOULDER if frame.near_side == "left" else Landmark.RIGHT_SHOULDER
+        joints.append((shoulder, checks.get("hip_hinge")))
+        for idx, check in joints:
+            p = xy[idx]
+            if np.isnan(p).any():
+                continue
+            colour = _status_colour(check.status if check else None, bool(check and check.shown))
+            cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), colour, -1, cv2.LINE_AA)
+            cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), (20, 20, 20), max(1, int(scale)), cv2.LINE_AA)
+        labels = []
+        m = frame.measures
+        if m.get("knee_angle") is not None:
+            labels.append((knee, f"knee {m['knee_angle']:.0f}"))
+        if m.get("hip_angle") is not None:
+            labels.append((hip, f"hip {m['hip_angle']:.0f}"))
+        for idx, text in labels:
+            p = xy[idx]
+            if not np.isnan(p).any():
+                _text(out, text, (int(p[0] + 12 * scale), int(p[1] - 12 * scale)), 0.6 * scale)
+        info = []
+        if m.get("trunk_inclination") is not None:
+            info.append(f"lean {m['trunk_inclination']:.0f}")
+        if m.get("leg_raise") is not None:
+            info.append(f"leg {m['leg_raise']:.0f}")
+        if m.get("spine_flexion") is not None:
+            info.append(f"back {m['spine_flexion']:+.0f}")
+        if info:
+            _text(out, "  ".join(info), (int(10 * scale), h - int(14 * scale)), 0.7 * scale)
+    _banner(out, frame.cue.text, frame.cue.is_correction, scale)
+    return out
+
+
+def _text(image: np.ndarray, text: str, org: tuple[int, int], size: float) -> None:
+    thickness = max(1, int(round(size * 2)))
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0), thickness + 3, cv2.LINE_AA)
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (255, 255, 255), thickness, cv2.LINE_AA)
+
+
+def _banner(image: np.ndarray, text: str, correction: bool, scale: float) -> None:
+    """The cue across the top, shrunk until it fits the width."""
+    if not text:
+        return
+    h, w = image.shape[:2]
+    size = 0.9 * scale
+    thickness = max(2, int(2 * scale))
+    while size > 0.35:
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, thickness)
+        if tw <= w - 20:
+            break
+        size *= 0.9
+    height = th + int(24 * scale)
+    band = image[:height]
+    colour = np.array(FAULT_COLOUR if correction else BANNER_GUIDE, np.float32)
+    band[:] = (band.astype(np.float32) * 0.3 + colour * 0.7).astype(np.uint8)
+    cv2.putText(image, text, ((w - tw) // 2, th + int(12 * scale)), cv2.FONT_HERSHEY_SIMPLEX, size,
+                (255, 255, 255), thickness, cv2.LINE_AA)
+
+
+def draw_blank(frame: CoachFrame) -> np.ndarray:
+    """The overlay on a plain canvas, for replaying a session recorded without video."""
+    canvas = np.full((frame.height or 480, frame.width or 640, 3), 40, np.uint8)
+    return draw_overlay(canvas, frame)
