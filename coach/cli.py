@@ -102,6 +102,40 @@ def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model:
         click.echo(f"wrote {json_out}")
 
 
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("sample_videos"))
+@click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
+@click.option("--cache", type=click.Path(path_type=Path), default=Path(".cache/evaluate"), show_default=True,
+              help="Where MediaPipe's raw output per clip is kept, so re-scoring is fast.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Write all numbers here.")
+@click.option("--clip", "clips", multiple=True, help="Only these clips (file names).")
+def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, clips: tuple[str, ...]) -> None:
+    """Score the engine on every clip in DIRECTORY that has ground truth, beside a naive engine."""
+    import json
+
+    from coach.evaluation import evaluate_clip, format_report
+    from coach.video import VideoError
+
+    if not directory.is_dir():
+        raise CoachError(f"not a folder: {directory}")
+    videos = sorted(p for p in directory.glob("*.mp4") if p.with_suffix(".json").exists())
+    if clips:
+        videos = [v for v in videos if v.name in clips]
+    if not videos:
+        raise CoachError(f"no clips with ground truth (NAME.mp4 + NAME.json) in {directory}")
+    results = []
+    with click.progressbar(videos, label="evaluating", file=sys.stderr,
+                           item_show_func=lambda v: v.name if v else "", hidden=not sys.stderr.isatty()) as bar:
+        for video in bar:
+            try:
+                results.append(evaluate_clip(video, model, cache))
+            except (VideoError, ValueError) as exc:
+                raise CoachError(f"{video.name}: {exc}") from None
+    click.echo(format_report(results))
+    if json_out:
+        json_out.write_text(json.dumps(results, indent=1))
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks that print numbers."""

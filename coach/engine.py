@@ -28,7 +28,7 @@ from coach.checks import (
 )
 from coach.cues import Cue, CueBoard
 from coach.hold import Event, HoldTimer, Phase, sides_for
-from coach.landmarks import Landmark, Side, leg, other_side
+from coach.landmarks import Landmark, Side, other_side
 from coach.pose import Pose, PoseEstimator
 from coach.smoothing import LandmarkSmoother, LowPass, OneEuroParams
 from coach.spine import back_flexion
@@ -227,12 +227,23 @@ class Engine:
     def process_pose(self, pose: Pose, t: float) -> CoachFrame:
         if not pose.detected:
             return self.observe(None, None, pose.width, pose.height, t)
-        return self.observe(pose.xy, pose.visibility, pose.width, pose.height, t, z=pose.z, mask=pose.mask)
+        back_raw = self.measure_back(pose.xy, pose.mask)
+        return self.observe(pose.xy, pose.visibility, pose.width, pose.height, t, z=pose.z, back_raw=back_raw)
+
+    def measure_back(self, xy: np.ndarray, mask: np.ndarray | None) -> float:
+        """The silhouette's back flexion in this frame (seated stretches only), before any
+        smoothing or baseline: what a recording keeps so that it can be judged again."""
+        if self.stretch.posture != "seated" or mask is None:
+            return math.nan
+        # Both ankles lie forward of the hips when seated, so either leg tells the direction
+        # of the feet; using both keeps this independent of which leg is being stretched.
+        ankles = xy[[Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE], 0].mean()
+        forward = np.sign(ankles - geometry.mid_hip(xy)[0])
+        return back_flexion(mask, geometry.mid_hip(xy), geometry.mid_shoulder(xy), forward)
 
     def observe(self, xy: np.ndarray | None, visibility: np.ndarray | None, width: int, height: int,
-                t: float, *, z: np.ndarray | None = None, mask: np.ndarray | None = None,
-                back_raw: float | None = None) -> CoachFrame:
-        """One moment from raw landmarks. Replay passes the recorded ``back_raw`` instead of a mask."""
+                t: float, *, z: np.ndarray | None = None, back_raw: float = math.nan) -> CoachFrame:
+        """One moment from raw landmarks and the raw back measure (NaN when unseen)."""
         if xy is None or visibility is None:
             self.smoother.reset()
             self.steadiness.reset()
@@ -241,8 +252,6 @@ class Engine:
         sxy, svis = self.smoother.update(xy, visibility, t)
         near = self._vote_near(detect_near_side(z, svis))
         self._vote_side(sxy)
-        if back_raw is None:
-            back_raw = self._measure_back(sxy, mask) if self.stretch.posture == "seated" else math.nan
         return self._judge(t, sxy, svis, width, height, near, back_raw)
 
     def finish(self, t: float) -> list[Event]:
@@ -277,10 +286,6 @@ class Engine:
                 self.timer.sides = (winner, other_side(winner)) if len(self.timer.sides) == 2 else (winner,)
 
     # -- measure ---------------------------------------------------------------------------
-
-    def _measure_back(self, xy: np.ndarray, mask: np.ndarray | None) -> float:
-        forward = np.sign(xy[leg(self.side)[2], 0] - geometry.mid_hip(xy)[0])
-        return back_flexion(mask, geometry.mid_hip(xy), geometry.mid_shoulder(xy), forward)
 
     def _measures(self, xy: np.ndarray, back_raw: float) -> tuple[dict[str, float], float]:
         side = self.side

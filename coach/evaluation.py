@@ -1,0 +1,319 @@
+"""``coach evaluate``: the engine against the sample clips' ground truth, beside a naive engine.
+
+MediaPipe runs once per clip; its raw output (landmarks and the silhouette's back measure)
+is cached, so re-scoring after a rule change takes seconds. Both engines judge the same
+raw landmarks:
+
+- **coach**: the engine itself (One Euro smoothing, back contour against an upright
+  baseline, hysteresis, the hold state machine), with holds not cut at a target time so
+  they can be compared with the scripted intervals;
+- **naive**: what open-source trainers do: raw landmarks, the ear-shoulder-hip angle for a
+  rounded back, every verdict taken frame by frame, a hold = any run of good frames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach import geometry
+from coach.checks import FAULT, OK, count_reversals, threshold_status
+from coach.engine import MEASURES, Engine
+from coach.groundtruth import load_groundtruth
+from coach.pose import Pose, PoseEstimator
+from coach.stretches import get_stretch
+from coach.video import read_frames
+
+CHECKS = ("knee_extension", "hip_hinge", "steadiness")
+# The naive engine calls a back rounded when ear-shoulder-hip bends below this: upright
+# sitting already reads 159-165 (RECIPES.md), so anything stricter flags everyone.
+NAIVE_ESH_ROUNDED = 150.0
+
+
+@dataclass
+class ClipPoses:
+    """MediaPipe's raw output for every frame of a clip (NaN where nobody was found)."""
+
+    t: np.ndarray  # (T,)
+    xy: np.ndarray  # (T, 33, 2)
+    visibility: np.ndarray  # (T, 33)
+    z: np.ndarray  # (T, 33)
+    back_raw: np.ndarray  # (T,)
+    width: int
+    height: int
+
+    @property
+    def detected(self) -> np.ndarray:
+        return ~np.isnan(self.xy).all(axis=(1, 2))
+
+
+def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path | None = None) -> ClipPoses:
+    """Run MediaPipe (with the segmentation mask) over a clip, or load the cached result."""
+    cache_file = None
+    if cache is not None:
+        digest = hashlib.sha256(video.read_bytes()).hexdigest()[:16]
+        cache_file = cache / f"{video.stem}.{model}.{digest}.npz"
+        if cache_file.exists():
+            d = np.load(cache_file)
+            return ClipPoses(d["t"], d["xy"], d["visibility"], d["z"], d["back_raw"], int(d["width"]), int(d["height"]))
+    engine = Engine(exercise)  # only for its back measure: the same code the live path runs
+    ts, xys, viss, zs, backs = [], [], [], [], []
+    width = height = 0
+    with PoseEstimator(model, color="rgb", segmentation=get_stretch(exercise).posture == "seated") as estimator:
+        for frame in read_frames(video, color="rgb"):
+            height, width = frame.image.shape[:2]
+            pose: Pose = estimator.detect(frame.image, frame.t * 1000)
+            ts.append(frame.t)
+            if pose.detected:
+                xys.append(pose.xy)
+                viss.append(pose.visibility)
+                zs.append(pose.z)
+                backs.append(engine.measure_back(pose.xy, pose.mask))
+            else:
+                xys.append(np.full((33, 2), np.nan))
+                viss.append(np.zeros(33))
+                zs.append(np.full(33, np.nan))
+                backs.append(math.nan)
+    poses = ClipPoses(np.array(ts), np.array(xys), np.array(viss), np.array(zs), np.array(backs), width, height)
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(cache_file, t=poses.t, xy=poses.xy, visibility=poses.visibility, z=poses.z,
+                            back_raw=poses.back_raw, width=width, height=height)
+    return poses
+
+
+def run_engine(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], list[dict]]:
+    """Per-frame records and holds of the coach engine, holds not cut at a target time."""
+    engine = Engine(exercise, side, hold_s=math.inf, reps=1, both_sides=False)
+    records = []
+    for i, t in enumerate(poses.t):
+        if poses.detected[i]:
+            frame = engine.observe(poses.xy[i], poses.visibility[i], poses.width, poses.height, float(t),
+                                   z=poses.z[i], back_raw=float(poses.back_raw[i]))
+        else:
+            frame = engine.observe(None, None, poses.width, poses.height, float(t))
+        records.append(frame.to_record())
+    engine.finish(float(poses.t[-1]))
+    holds = [{"start": h.start, "end": h.end, "duration": h.duration} for h in engine.timer.holds]
+    return records, holds
+
+
+def run_naive(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], list[dict]]:
+    """The naive engine, vectorised over the clip: raw angles, frame-by-frame verdicts."""
+    stretch = get_stretch(exercise)
+    xy = poses.xy
+    seated = stretch.posture == "seated"
+    knee = geometry.knee_angle(xy, side)
+    hip = geometry.hip_angle(xy, side)
+    lean = geometry.trunk_inclination(xy, side) if seated else np.full(len(xy), np.nan)
+    raise_ = np.full(len(xy), np.nan) if seated else geometry.leg_raise(xy, side)
+    esh = np.maximum(geometry.ear_shoulder_hip_angle(xy, "left"), geometry.ear_shoulder_hip_angle(xy, "right"))
+    checks = {}
+    if stretch.knee_min is not None:
+        checks["knee_extension"] = threshold_status(knee, fault_when_below=stretch.knee_min.value)
+    if "hip_hinge" in stretch.checks:
+        checks["hip_hinge"] = np.where(np.isnan(esh), "unknown",
+                                       np.where((esh < NAIVE_ESH_ROUNDED) & (lean >= 10), FAULT, OK))
+    second = lean if seated else raise_
+    steady = []
+    for t in poses.t:
+        window = (poses.t > t - 2.0) & (poses.t <= t)
+        bouncing = False
+        for signal in (hip[window], second[window]):
+            values = signal[~np.isnan(signal)]
+            if len(values) > 2 and values.max() - values.min() >= 4 and count_reversals(values, 0.0) >= 2:
+                bouncing = True
+        steady.append(FAULT if bouncing else OK)
+    checks["steadiness"] = np.array(steady)
+    entry = lean if seated else raise_
+    good = poses.detected & (entry >= stretch.entry.minimum.value)
+    for status in checks.values():
+        good &= status != FAULT
+    records = []
+    for i, t in enumerate(poses.t):
+        records.append({"t": float(t), "detected": bool(poses.detected[i]),
+                        "knee_angle": _num(knee[i]), "hip_angle": _num(hip[i]),
+                        "trunk_inclination": _num(lean[i]), "leg_raise": _num(raise_[i]),
+                        "spine_flexion": None, "checks": {k: str(v[i]) for k, v in checks.items()}})
+    holds = []
+    start = None
+    for i, ok in enumerate(list(good) + [False]):
+        if ok and start is None:
+            start = poses.t[i]
+        elif not ok and start is not None:
+            end = poses.t[i - 1]
+            holds.append({"start": float(start), "end": float(end), "duration": float(end - start)})
+            start = None
+    return records, holds
+
+
+def _num(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)
+
+
+def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
+    """MAE per measure, per-check precision/recall/F1 and coverage, hold timing errors."""
+    n = min(len(gt["frames"]), len(records))
+    out: dict = {"mae": {}, "max_error": {}, "checks": {}, "holds": {}}
+    for m in MEASURES:
+        if m == "spine_flexion":
+            continue  # not an angle of the landmarks; judged through the hip_hinge check
+        pairs = [(g[m], r[m]) for g, r in zip(gt["frames"][:n], records[:n])
+                 if g.get(m) is not None and r.get(m) is not None]
+        if pairs:
+            err = np.abs(np.array([p[0] - p[1] for p in pairs]))
+            out["mae"][m] = float(err.mean())
+            out["max_error"][m] = float(err.max())
+    for check in CHECKS:
+        tp = fp = fn = tn = judged = labelled = 0
+        for g, r in zip(gt["frames"][:n], records[:n]):
+            label = g["labels"].get(check)
+            status = r["checks"].get(check)
+            if label not in ("ok", "fault") or status is None:
+                continue
+            labelled += 1
+            if status == "unknown":
+                continue
+            judged += 1
+            if status == FAULT:
+                tp += label == "fault"
+                fp += label == "ok"
+            else:
+                fn += label == "fault"
+                tn += label == "ok"
+        if labelled == 0:
+            continue
+        precision = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out["checks"][check] = {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision,
+                                "recall": recall, "f1": f1, "coverage": judged / labelled}
+    out["holds"] = match_holds(gt.get("holds", []), holds)
+    return out
+
+
+def match_holds(truth: list[dict], predicted: list[dict]) -> dict:
+    """Pair each true hold with the predicted hold that overlaps it most."""
+    errors = []
+    unmatched = 0
+    used = set()
+    for g in truth:
+        best, overlap = None, 0.0
+        for i, p in enumerate(predicted):
+            o = min(g["end"], p["end"]) - max(g["start"], p["start"])
+            if o > overlap and i not in used:
+                best, overlap = i, o
+        if best is None:
+            unmatched += 1
+            continue
+        used.add(best)
+        p = predicted[best]
+        errors.append({"start_error": p["start"] - g["start"],
+                       "duration_error": (p["end"] - p["start"]) - (g["end"] - g["start"])})
+    return {"truth": len(truth), "predicted": len(predicted), "matched": len(errors),
+            "missed": unmatched, "extra": len(predicted) - len(used), "errors": errors}
+
+
+def evaluate_clip(video: Path, model: str = "full", cache: Path | None = None) -> dict:
+    gt = load_groundtruth(video.with_suffix(".json"))
+    poses = extract_poses(video, gt["exercise"], model, cache)
+    result = {"clip": video.name, "exercise": gt["exercise"], "side": gt["side"], "frames": len(poses.t),
+              "coverage_detected": float(poses.detected.mean())}
+    records, holds = run_engine(poses, gt["exercise"], "auto")
+    sides = [r["side"] for r in records if r["phase"] in ("holding",)]
+    result["side_detected"] = max(set(sides), key=sides.count) if sides else None
+    result["coach"] = score(gt, records, holds)
+    # The naive engine is given the true side: it has no side detection at all.
+    naive_records, naive_holds = run_naive(poses, gt["exercise"], gt["side"])
+    result["naive"] = score(gt, naive_records, naive_holds)
+    return result
+
+
+def pooled(results: list[dict], engine: str) -> dict:
+    """Totals over clips: frame-weighted MAE, F1 from summed counts, hold errors."""
+    total: dict = {"mae": {}, "max_error": {}, "checks": {}, "holds": {}}
+    for m in ("knee_angle", "hip_angle", "trunk_inclination", "leg_raise"):
+        weighted = [(r[engine]["mae"][m], r["frames"]) for r in results if m in r[engine]["mae"]]
+        if weighted:
+            total["mae"][m] = sum(a * w for a, w in weighted) / sum(w for _, w in weighted)
+            total["max_error"][m] = max(r[engine]["max_error"][m] for r in results if m in r[engine]["max_error"])
+    for check in CHECKS:
+        counts = [r[engine]["checks"][check] for r in results if check in r[engine]["checks"]]
+        if not counts:
+            continue
+        tp, fp, fn = (sum(c[k] for c in counts) for k in ("tp", "fp", "fn"))
+        judged = sum(c["tp"] + c["fp"] + c["fn"] + c["tn"] for c in counts)
+        labelled = sum(round((c["tp"] + c["fp"] + c["fn"] + c["tn"]) / c["coverage"]) if c["coverage"] else 0
+                       for c in counts)
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        total["checks"][check] = {"precision": precision, "recall": recall, "f1": f1,
+                                  "coverage": judged / labelled if labelled else 0.0}
+    errors = [e for r in results for e in r[engine]["holds"]["errors"]]
+    total["holds"] = {
+        "truth": sum(r[engine]["holds"]["truth"] for r in results),
+        "matched": sum(r[engine]["holds"]["matched"] for r in results),
+        "extra": sum(r[engine]["holds"]["extra"] for r in results),
+        "start_mae": float(np.mean([abs(e["start_error"]) for e in errors])) if errors else math.nan,
+        "start_max": float(np.max([abs(e["start_error"]) for e in errors])) if errors else math.nan,
+        "duration_mae": float(np.mean([abs(e["duration_error"]) for e in errors])) if errors else math.nan,
+        "duration_max": float(np.max([abs(e["duration_error"]) for e in errors])) if errors else math.nan,
+    }
+    return total
+
+
+TARGETS = {"knee_angle": 3.0, "hip_angle": 4.0, "trunk_inclination": 3.0, "f1": 0.95, "hold_s": 1.0}
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def format_report(results: list[dict]) -> str:
+    """The per-clip table and the totals, coach beside naive, with the targets."""
+    lines = []
+    head = (f"{'clip':42s} {'engine':6s} {'knee':>5s} {'hip':>5s} {'trunk':>5s} {'leg':>5s}  "
+            f"{'F1 knee':>7s} {'F1 back':>7s} {'F1 bnc':>7s} {'cov':>5s}  {'holds':>7s} {'start':>6s} {'dur':>6s}")
+    lines.append("MAE in degrees; F1 on frames labelled ok/fault (unsure skipped); cov = share of labelled "
+                 "frames judged (not unknown); holds matched/true(+extra); start/dur = max abs error, s")
+    lines.append(head)
+    lines.append("-" * len(head))
+    for r in results:
+        for engine in ("coach", "naive"):
+            s = r[engine]
+            checks = s["checks"]
+            cov = [c["coverage"] for c in checks.values()]
+            h = s["holds"]
+            errs = h["errors"]
+            start = max((abs(e["start_error"]) for e in errs), default=None)
+            dur = max((abs(e["duration_error"]) for e in errs), default=None)
+            name = r["clip"] if engine == "coach" else ""
+            lines.append(
+                f"{name:42s} {engine:6s} {_fmt(s['mae'].get('knee_angle')):>5s} {_fmt(s['mae'].get('hip_angle')):>5s} "
+                f"{_fmt(s['mae'].get('trunk_inclination')):>5s} {_fmt(s['mae'].get('leg_raise')):>5s}  "
+                f"{_fmt(checks.get('knee_extension', {}).get('f1'), 2):>7s} "
+                f"{_fmt(checks.get('hip_hinge', {}).get('f1'), 2):>7s} "
+                f"{_fmt(checks.get('steadiness', {}).get('f1'), 2):>7s} {_fmt(min(cov) if cov else None, 2):>5s}  "
+                f"{h['matched']}/{h['truth']}(+{h['extra']}){'':>1s} {_fmt(start):>6s} {_fmt(dur):>6s}")
+    lines.append("")
+    lines.append("Totals (targets: knee and trunk MAE <= 3, hip <= 4, F1 >= 0.95 per check, hold start and "
+                 "duration within 1 s)")
+    for engine in ("coach", "naive"):
+        t = pooled(results, engine)
+        mae = "  ".join(f"{m} {_fmt(v)} (max {_fmt(t['max_error'][m])})" for m, v in t["mae"].items())
+        f1 = "  ".join(f"{c} P {_fmt(v['precision'], 2)} R {_fmt(v['recall'], 2)} F1 {_fmt(v['f1'], 2)} "
+                       f"cov {_fmt(v['coverage'], 2)}" for c, v in t["checks"].items())
+        h = t["holds"]
+        lines.append(f"[{engine}] MAE: {mae}")
+        lines.append(f"[{engine}] checks: {f1}")
+        lines.append(f"[{engine}] holds: matched {h['matched']}/{h['truth']}, extra {h['extra']}, start error mean "
+                     f"{_fmt(h['start_mae'], 2)} max {_fmt(h['start_max'], 2)} s, duration error mean "
+                     f"{_fmt(h['duration_mae'], 2)} max {_fmt(h['duration_max'], 2)} s")
+    return "\n".join(lines)
