@@ -1,0 +1,49 @@
+"""Scoring against ground truth: the numbers `coach evaluate` prints must be right."""
+
+import pytest
+
+from coach.evaluation import match_holds, pooled, score
+
+
+def gt_frame(knee, label, hinge="ok"):
+    return {"t": 0.0, "knee_angle": knee, "hip_angle": 90.0, "trunk_inclination": 30.0, "leg_raise": None,
+            "spine_flexion": 0.0, "labels": {"knee_extension": label, "hip_hinge": hinge, "steadiness": "ok"}}
+
+
+def rec(knee, status, hinge="ok"):
+    return {"knee_angle": knee, "hip_angle": 91.0, "trunk_inclination": 29.0, "leg_raise": None,
+            "spine_flexion": 3.0, "checks": {"knee_extension": status, "hip_hinge": hinge, "steadiness": "ok"}}
+
+
+def test_mae_f1_and_coverage():
+    gt = {"frames": [gt_frame(178, "ok"), gt_frame(140, "fault"), gt_frame(140, "fault"),
+                     gt_frame(165, "unsure"), gt_frame(178, "ok")], "holds": []}
+    records = [rec(176, "ok"), rec(143, "fault"), rec(150, "ok"), rec(160, "fault"), rec(None, "unknown")]
+    s = score(gt, records, [])
+    assert s["mae"]["knee_angle"] == pytest.approx((2 + 3 + 10 + 5) / 4)
+    assert s["mae"]["hip_angle"] == pytest.approx(1.0)
+    k = s["checks"]["knee_extension"]
+    # the unsure frame is skipped; the unknown frame is not judged
+    assert (k["tp"], k["fp"], k["fn"], k["tn"]) == (1, 0, 1, 1)
+    assert k["precision"] == 1.0 and k["recall"] == 0.5 and k["f1"] == pytest.approx(2 / 3)
+    assert k["coverage"] == pytest.approx(3 / 4)
+
+
+def test_hold_matching():
+    truth = [{"start": 3.0, "end": 33.0}, {"start": 50.0, "end": 70.0}]
+    predicted = [{"start": 3.4, "end": 32.5, "duration": 29.1}, {"start": 80.0, "end": 81.0, "duration": 1.0}]
+    m = match_holds(truth, predicted)
+    assert (m["matched"], m["missed"], m["extra"]) == (1, 1, 1)
+    assert m["errors"][0]["start_error"] == pytest.approx(0.4)
+    assert m["errors"][0]["duration_error"] == pytest.approx(-0.9)
+
+
+def test_pooled_sums_counts_across_clips():
+    gt = {"frames": [gt_frame(178, "ok"), gt_frame(140, "fault")], "holds": [{"start": 0, "end": 1}]}
+    a = {"frames": 2, "coach": score(gt, [rec(178, "ok"), rec(140, "fault")], [{"start": 0.5, "end": 1}])}
+    b = {"frames": 2, "coach": score(gt, [rec(178, "fault"), rec(140, "fault")], [])}
+    t = pooled([a, b], "coach")
+    assert t["checks"]["knee_extension"]["precision"] == pytest.approx(2 / 3)
+    assert t["checks"]["knee_extension"]["recall"] == 1.0
+    assert t["holds"]["matched"] == 1 and t["holds"]["truth"] == 2
+    assert t["holds"]["start_mae"] == pytest.approx(0.5)
