@@ -1,0 +1,449 @@
+"""The browser scenario, run INSIDE a private network namespace by tests/e2e/harness.py.
+
+Usage: python driver.py CONFIG.json
+
+Starts the app (streamlit) and Debian's Chromium (Playwright) with a Y4M file as the fake
+camera, plays the scenario and writes ``results.json`` plus screenshots into the artefact
+folder named in the config. It records what it saw rather than asserting, so that the
+pytest side can report everything that went wrong at once; ``errors`` lists the steps that
+failed outright.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.2"
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-proxy-server",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+# Keeps the camera stream that streamlit-webrtc opens, so the driver can read the frames the
+# camera delivered next to the processed frames the page shows.
+KEEP_LOCAL_STREAM = """
+if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    window.__coachLocal = stream;
+    return stream;
+  };
+}
+"""
+
+# Runs in the streamlit-webrtc iframe: per frame (requestVideoFrameCallback) read the frame
+# number stamped at the edges of the camera frame and of the processed frame; the time between
+# a number first showing in the camera stream and first showing in the processed video is the
+# camera-to-feedback latency of that frame.
+INSTRUMENT = """
+(cfg) => {
+  if (window.__coachLat) return 'already';
+  const out = [...document.querySelectorAll('video')].find(v => v.videoWidth > 0);
+  const local = window.__coachLocal;
+  if (!out) return 'no processed video';
+  if (!local) return 'no camera stream';
+  const lv = document.createElement('video');
+  lv.muted = true; lv.autoplay = true; lv.playsInline = true; lv.srcObject = local;
+  lv.style.cssText = 'position:fixed;left:0;bottom:0;width:64px;height:48px;opacity:0.01;pointer-events:none';
+  document.body.appendChild(lv);
+  lv.play();
+  const st = {seen: {}, lat: [], inFrames: 0, outFrames: 0, inDecoded: 0, outDecoded: 0, lastIn: -1, lastOut: -1,
+              outSizes: {}};
+  window.__coachLat = st;
+  window.__coachLocalVideo = lv;
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  function strip(x0, sx, sy) {
+    let val = 0;
+    for (let b = 0; b < cfg.bits; b++) {
+      const cx = (x0 + cfg.w / 2) * sx, cy = (cfg.top + b * cfg.h + cfg.h / 2) * sy;
+      const w = Math.max(1, Math.round(6 * sx)), h = Math.max(1, Math.round(12 * sy));
+      const d = ctx.getImageData(Math.round(cx - w / 2), Math.round(cy - h / 2), w, h).data;
+      let s = 0;
+      for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2];
+      const mean = s / (d.length / 4) / 3;
+      if (mean > 160) val |= (1 << b); else if (mean > 95) return null;
+    }
+    return val;
+  }
+  function decode(v) {
+    const w = v.videoWidth, h = v.videoHeight;
+    if (!w || !h) return null;
+    canvas.width = w; canvas.height = h;
+    ctx.drawImage(v, 0, 0, w, h);
+    const sx = w / 640, sy = h / 480;
+    const a = strip(0, sx, sy), b = strip(640 - cfg.w, sx, sy);
+    return (a !== null && a === b) ? a : null;
+  }
+  function onIn(now, meta) {
+    st.inFrames++;
+    const idx = decode(lv);
+    if (idx !== null) {
+      st.inDecoded++;
+      if (idx !== st.lastIn) { st.seen[idx] = meta.expectedDisplayTime || now; st.lastIn = idx; }
+    }
+    lv.requestVideoFrameCallback(onIn);
+  }
+  function onOut(now, meta) {
+    st.outFrames++;
+    const key = out.videoWidth + 'x' + out.videoHeight;
+    st.outSizes[key] = (st.outSizes[key] || 0) + 1;
+    const idx = decode(out);
+    if (idx !== null) {
+      st.outDecoded++;
+      if (idx !== st.lastOut) {
+        st.lastOut = idx;
+        const t0 = st.seen[idx];
+        const dt = (meta.expectedDisplayTime || now) - t0;
+        if (t0 !== undefined && dt >= 0 && dt < 5000) st.lat.push(dt);
+      }
+    }
+    out.requestVideoFrameCallback(onOut);
+  }
+  lv.requestVideoFrameCallback(onIn);
+  out.requestVideoFrameCallback(onOut);
+  return 'ok';
+}
+"""
+
+# Mean colour of the top band (where the coach's cue banner goes) of the processed video and
+# of the camera frame at the same moment.
+TOP_BAND = """
+() => {
+  const out = [...document.querySelectorAll('video')].find(v => v.videoWidth > 0 && v !== window.__coachLocalVideo);
+  const lv = window.__coachLocalVideo;
+  function band(v) {
+    if (!v || !v.videoWidth) return null;
+    const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+    const x = c.getContext('2d'); x.drawImage(v, 0, 0);
+    const d = x.getImageData(0, 0, c.width, Math.max(1, Math.round(c.height * 20 / 480))).data;
+    const m = [0, 0, 0];
+    for (let i = 0; i < d.length; i += 4) { m[0] += d[i]; m[1] += d[i + 1]; m[2] += d[i + 2]; }
+    return m.map(s => s / (d.length / 4));
+  }
+  return {out: band(out), in: band(lv)};
+}
+"""
+
+# The text of the first select box: its label and the chosen option (which Streamlit shows as
+# text or as the value of a combobox input, depending on the version).
+SELECT_TEXT = """
+() => {
+  const e = document.querySelector('[data-testid="stSelectbox"]');
+  if (!e) return '';
+  return [e.innerText, ...[...e.querySelectorAll('input')].map(i => i.value)].join(' | ');
+}
+"""
+SELECT_SHOWS_SESSION = "() => /\\(\\d+ holds\\)/.test((" + SELECT_TEXT + ")())"
+
+PANEL = """
+() => {
+  const get = id => { const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.innerText.trim() : null; };
+  return {cue: get('coach-cue'), timer: get('coach-timer'), counters: get('coach-counters'), phase: get('coach-phase')};
+}
+"""
+
+
+def log(*args) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}]", *args, flush=True)
+
+
+class Run:
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.port = int(config.get("port", 8765))
+        self.base = f"http://{HOST}:{self.port}"
+        self.art = Path(config["artifacts"])
+        self.results: dict = {"errors": [], "screenshots": [], "runs": {}}
+        self.t0 = time.monotonic()
+
+    # --- the app -----------------------------------------------------------------------------
+
+    def start_app(self) -> subprocess.Popen:
+        env = {**os.environ, "COACH_DATA_DIR": self.config["data_dir"], "PYTHONUNBUFFERED": "1"}
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", HOST,
+               "--server.port", str(self.port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        self.app_log = (self.art / "streamlit.log").open("w")
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.app_log, stderr=subprocess.STDOUT)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}; see streamlit.log")
+            try:
+                with opener.open(f"{self.base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        log("app healthy after", round(time.monotonic() - self.t0, 1), "s")
+                        return proc
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def shot(self, page: Page, name: str, locator=None) -> str:
+        path = self.art / f"{name}.png"
+        try:
+            (locator or page).screenshot(path=str(path), **({} if locator else {"full_page": True}))
+            self.results["screenshots"].append(str(path))
+        except Exception as exc:  # a missing screenshot must not hide the real result
+            log("screenshot failed", name, exc)
+        return str(path)
+
+    def wait_idle(self, page: Page, timeout: float = 30) -> None:
+        """Wait until the app is not running a script (the 'Running...' status widget is gone)."""
+        page.wait_for_timeout(300)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+                return
+            page.wait_for_timeout(200)
+
+    def set_number(self, page: Page, label: str, value: int) -> int | None:
+        box = page.locator('[data-testid="stSidebar"]').get_by_label(label, exact=True)
+        box.fill(str(value))
+        box.press("Enter")
+        self.wait_idle(page)
+        got = box.input_value()
+        return int(got) if got.strip().lstrip("-").isdigit() else None
+
+    def webrtc_frame(self, page: Page, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for frame in page.frames:
+                if frame == page.main_frame:
+                    continue
+                try:
+                    if frame.get_by_role("button", name=re.compile(r"^start$", re.I)).count():
+                        return frame
+                except Exception:
+                    pass
+            page.wait_for_timeout(300)
+        raise RuntimeError("no START button of streamlit-webrtc within %d s" % timeout)
+
+    def open_live(self, browser, y4m: str, name: str, settings: dict | None):
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        context.add_init_script(KEEP_LOCAL_STREAM)
+        page = context.new_page()
+        self.page = page
+        page.on("console", lambda m: m.type == "error" and log(f"[{name} console]", m.text[:300]))
+        # Live is the default page: Streamlit serves it at "/" (the url_path of a default page is
+        # not routed; /live shows "Page not found" and then runs the main page anyway).
+        page.goto(f"{self.base}/", wait_until="domcontentloaded")
+        page.get_by_role("button", name="Start the session").wait_for(timeout=60_000)
+        self.wait_idle(page)
+        self.shot(page, f"{name}-0-loaded")
+        applied = {}
+        for label, value in (settings or {}).items():
+            applied[label] = self.set_number(page, label, value)
+        log(name, "settings", applied)
+        self.shot(page, f"{name}-1-checkin")
+        page.get_by_role("button", name="Start the session").click()
+        frame = self.webrtc_frame(page)
+        started = time.monotonic()
+        frame.get_by_role("button", name=re.compile(r"^start$", re.I)).click()
+        # The processed video: a <video> in the component's iframe that has frames and plays.
+        frame.wait_for_function(
+            "() => [...document.querySelectorAll('video')].some(v => v.videoWidth > 0 && v.currentTime > 0)",
+            timeout=60_000, polling=200)
+        first = time.monotonic() - started
+        log(name, f"processed video playing {first:.2f} s after START")
+        return context, page, frame, first
+
+    def poll(self, page: Page, frame, timeline: list, until, timeout: float, started: float,
+             band_samples: list | None = None) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                panel = page.evaluate(PANEL)
+            except Exception as exc:
+                panel = {"error": str(exc)[:200]}
+            panel["t"] = round(time.monotonic() - started, 2)
+            if not timeline or {k: v for k, v in timeline[-1].items() if k != "t"} != \
+                    {k: v for k, v in panel.items() if k != "t"}:
+                timeline.append(panel)
+            if band_samples is not None and len(band_samples) < 40:
+                try:
+                    band_samples.append(frame.evaluate(TOP_BAND))
+                except Exception:
+                    pass
+            if until(panel):
+                return True
+            page.wait_for_timeout(400)
+        return False
+
+    def latency(self, frame) -> dict:
+        try:
+            st = frame.evaluate("() => window.__coachLat ? {...window.__coachLat, seen: undefined} : null")
+        except Exception as exc:
+            return {"error": str(exc)[:300]}
+        if not st:
+            return {"error": "not instrumented"}
+        lat = sorted(st.pop("lat"))
+        st.pop("seen", None)
+        summary = {k: st[k] for k in ("inFrames", "outFrames", "inDecoded", "outDecoded", "outSizes")}
+        summary["samples"] = len(lat)
+        if lat:
+            summary["median_ms"] = round(statistics.median(lat), 1)
+            summary["p90_ms"] = round(lat[min(len(lat) - 1, int(0.9 * len(lat)))], 1)
+            summary["max_ms"] = round(lat[-1], 1)
+            summary["all_ms"] = [round(x, 1) for x in lat]
+        return summary
+
+    def stop_and_save(self, page: Page, name: str) -> dict:
+        out: dict = {}
+        page.get_by_role("button", name="Stop session").click()
+        page.get_by_role("button", name="Save and finish").wait_for(timeout=30_000)
+        self.shot(page, f"{name}-4-checkout")
+        page.get_by_role("button", name="Save and finish").click()
+        saved = page.get_by_text(re.compile(r"Session saved: \d+ holds completed"))
+        saved.wait_for(timeout=30_000)
+        out["saved_text"] = saved.inner_text()
+        page.get_by_role("button", name="New session").wait_for(timeout=10_000)
+        out["summary_buttons"] = [b for b in ("New session", "Review this session")
+                                  if page.get_by_role("button", name=b).count()]
+        self.shot(page, f"{name}-5-summary")
+        return out
+
+    # --- the scenario -----------------------------------------------------------------------
+
+    def good_run(self, p) -> None:
+        cfg = self.config["good"]
+        r: dict = {"name": "good", "clip": cfg["clip"]}
+        self.results["runs"]["good"] = r
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            *CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={cfg['y4m']}"])
+        try:
+            context, page, frame, first = self.open_live(browser, cfg["y4m"], "good", cfg.get("settings"))
+            r["first_frame_s"] = round(first, 2)
+            r["instrument"] = frame.evaluate(INSTRUMENT, self.config["code"])
+            started = time.monotonic()
+            timeline: list = []
+            bands: list = []
+            r["timeline"] = timeline
+            page.wait_for_timeout(1500)
+            self.shot(page, "good-2-video")
+            self.shot(page, "good-2-video-only", frame.locator("video").first)
+
+            def hold_done(panel: dict) -> bool:
+                m = re.search(r"holds done (\d+)", panel.get("counters") or "")
+                return bool(m and int(m.group(1)) >= 1) or panel.get("phase") in ("Rest", "Done")
+
+            r["hold_completed"] = self.poll(page, frame, timeline, hold_done, cfg.get("timeout", 90), started,
+                                            bands)
+            r["bands"] = bands
+            self.shot(page, "good-3-hold-done")
+            r["latency"] = self.latency(frame)
+            r.update(self.stop_and_save(page, "good"))
+
+            # Sessions page: a fresh browser session reads the saved session from the store.
+            page.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Sessions").wait_for(timeout=30_000)
+            page.get_by_text("Holds done").first.wait_for(timeout=30_000)
+            page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
+            self.wait_idle(page)
+            r["sessions_no_sessions_text"] = page.get_by_text("No sessions yet").count()
+            r["sessions_select"] = page.evaluate(SELECT_TEXT)
+            r["sessions_metrics"] = page.locator('[data-testid="stMetric"]').all_inner_texts()
+            r["sessions_chart"] = page.locator('[data-testid="stVegaLiteChart"], .vega-embed').count()
+            self.shot(page, "good-6-sessions")
+
+            page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Replay").wait_for(timeout=30_000)
+            page.wait_for_function(
+                "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
+                timeout=30_000, polling=300)
+            r["replay_images"] = page.evaluate(
+                "() => [...document.images].filter(i => i.src.includes('/media/') && i.naturalWidth > 0)"
+                ".map(i => [i.naturalWidth, i.naturalHeight])")
+            r["replay_panel"] = page.evaluate(PANEL)
+            page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
+            r["replay_select"] = page.evaluate(SELECT_TEXT)
+            self.shot(page, "good-7-replay")
+            context.close()
+        except Exception:
+            if getattr(self, "page", None) is not None and not self.page.is_closed():
+                self.shot(self.page, f"{r['name']}-error")
+            raise
+        finally:
+            browser.close()
+
+    def rounded_run(self, p) -> None:
+        cfg = self.config["rounded"]
+        r: dict = {"name": "rounded", "clip": cfg["clip"]}
+        self.results["runs"]["rounded"] = r
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            *CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={cfg['y4m']}"])
+        try:
+            context, page, frame, first = self.open_live(browser, cfg["y4m"], "rounded", cfg.get("settings"))
+            r["first_frame_s"] = round(first, 2)
+            r["instrument"] = frame.evaluate(INSTRUMENT, self.config["code"])
+            started = time.monotonic()
+            timeline: list = []
+            r["timeline"] = timeline
+            want = cfg.get("cue", "Hinge from your hips")
+            r["cue_seen"] = self.poll(page, frame, timeline, lambda panel: want in (panel.get("cue") or ""),
+                                      cfg.get("timeout", 90), started)
+            self.shot(page, "rounded-3-cue")
+            r["latency"] = self.latency(frame)
+            r.update(self.stop_and_save(page, "rounded"))
+            context.close()
+        except Exception:
+            if getattr(self, "page", None) is not None and not self.page.is_closed():
+                self.shot(self.page, f"{r['name']}-error")
+            raise
+        finally:
+            browser.close()
+
+    def main(self) -> int:
+        app = None
+        try:
+            app = self.start_app()
+            with sync_playwright() as p:
+                for name, step in (("good", self.good_run), ("rounded", self.rounded_run)):
+                    if name not in self.config:
+                        continue
+                    t = time.monotonic()
+                    self.page = None
+                    try:
+                        step(p)
+                    except Exception as exc:
+                        log(name, "FAILED", exc)
+                        traceback.print_exc()
+                        self.results["errors"].append(f"{name}: {type(exc).__name__}: {exc}"[:2000])
+                    self.results["runs"].setdefault(name, {})["seconds"] = round(time.monotonic() - t, 1)
+        except Exception as exc:
+            traceback.print_exc()
+            self.results["errors"].append(f"setup: {type(exc).__name__}: {exc}"[:2000])
+        finally:
+            if app is not None:
+                app.terminate()
+                try:
+                    app.wait(10)
+                except subprocess.TimeoutExpired:
+                    app.kill()
+            self.results["seconds"] = round(time.monotonic() - self.t0, 1)
+            (self.art / "results.json").write_text(json.dumps(self.results, indent=2))
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(Run(json.loads(Path(sys.argv[1]).read_text())).main())
