@@ -1,0 +1,231 @@
+"""Page logic of the Streamlit app without a browser (streamlit.testing.v1.AppTest).
+
+Each page's ``render`` runs on its own (as st.navigation would run it) against a store in a
+temporary folder: COACH_DATA_DIR is set before the page runs and the cached store
+(``get_store`` is an ``st.cache_resource``) is cleared, so every test sees its own folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from coach.stretches import RED_FLAG_ADVICE, RED_FLAG_QUESTIONS
+
+REPO = Path(__file__).resolve().parents[1]
+GOOD_CLIP = REPO / "sample_videos" / "seated-chair_left_good.mp4"
+TIMEOUT = 30
+
+
+def _live_page():
+    from coach.app import live_page
+
+    live_page.render()
+
+
+def _sessions_page():
+    from coach.app import review
+
+    review.render()
+
+
+def _replay_page():
+    from coach.app import replay_page
+
+    replay_page.render()
+
+
+def _analyze_page():
+    from coach.app import analyze_page
+
+    analyze_page.render()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "coach-data"
+    monkeypatch.setenv("COACH_DATA_DIR", str(folder))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield folder
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> tuple[Path, str]:
+    """A data folder with one session: the first 12 s of the good-form clip analysed with
+    5 s holds, so it holds one completed hold."""
+    import av
+
+    from coach.analysis import analyze_video
+    from coach.session_store import SessionStore
+    from coach.video import read_frames
+
+    if not GOOD_CLIP.exists() or GOOD_CLIP.stat().st_size < 10_000:
+        pytest.fail(f"sample clip missing: {GOOD_CLIP}")
+    base = tmp_path_factory.mktemp("recorded")
+    short = base / "short.mp4"
+    with av.open(str(short), "w") as container:
+        stream = container.add_stream("libx264", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        for frame in read_frames(GOOD_CLIP, color="rgb"):
+            if frame.t > 12.0:
+                break
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    store = SessionStore(base / "data")
+    writer = store.start_session("seated-chair", "auto", "video", {"hold_s": 5.0, "reps": 1, "rest_s": 0.0},
+                                 source_video=short.name)
+    doc = analyze_video(short, "seated-chair", "auto", hold_s=5, reps=1, rest_s=0, sink=writer.append)
+    writer.close()
+    assert doc["summary"]["holds_completed"] >= 1, doc["summary"]
+    store.close()
+    return base / "data", writer.session_id
+
+
+@pytest.fixture
+def recorded_dir(recorded, monkeypatch) -> tuple[Path, str]:
+    monkeypatch.setenv("COACH_DATA_DIR", str(recorded[0]))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield recorded
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _find(at: AppTest, kind: str) -> list:
+    """Elements whose type name contains ``kind`` (for those AppTest has no accessor for)."""
+    found, todo = [], [at._tree]
+    while todo:
+        node = todo.pop()
+        if kind in str(getattr(node, "type", "")):
+            found.append(node)
+        todo.extend(getattr(node, "children", {}).values())
+    return found
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def test_live_page_opens_on_the_check_in_with_defaults(data_dir):
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="exercise").value == "seated-chair"
+    assert at.sidebar.radio(key="source").value == "browser"
+    assert "Before you start: how do you feel?" in _texts(at.subheader)
+    assert [b.label for b in at.button] == ["Start the session"]
+    assert at.session_state["live_stage"] == "checkin"
+
+
+@pytest.fixture
+def no_camera(monkeypatch):
+    """OpenCV finds no camera, as on a machine without one (and on one with a camera too)."""
+    import cv2
+
+    class NoCamera:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def isOpened(self):  # noqa: N802 (OpenCV's name)
+            return False
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(cv2, "VideoCapture", NoCamera)
+
+
+def test_local_camera_missing_shows_a_clear_error(data_dir, no_camera):
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    at.sidebar.radio(key="source").set_value("local").run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["live_stage"] == "running"
+    errors = _texts(at.error)
+    assert any("No camera found on this computer" in e for e in errors), errors
+
+
+def test_check_out_with_a_red_flag_shows_the_advice(data_dir, no_camera):
+    # The browser camera (streamlit-webrtc) needs a real server session, which AppTest does not
+    # have; the check-in -> Stop -> check-out flow is the same for every source.
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    at.sidebar.radio(key="source").set_value("local").run()
+    at.button[0].click().run()  # Start the session
+    assert not at.exception, at.exception
+    assert at.session_state["live_stage"] == "running"
+    at.button(key="stop").click().run()
+    assert at.session_state["live_stage"] == "checkout"
+    assert "How do you feel now?" in _texts(at.title)
+    qid = RED_FLAG_QUESTIONS[0][0]
+    at.checkbox(key=f"form_pain_after_{qid}").check()
+    next(b for b in at.button if b.label == "Save and finish").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["live_stage"] == "summary"
+    assert RED_FLAG_ADVICE in _texts(at.error)
+    assert any(s.startswith("Session saved: 0 holds") for s in _texts(at.success))
+
+    from coach.app.common import get_store
+
+    (summary,) = get_store().list_sessions()
+    assert summary.status == "finished"
+    assert summary.pain_after[qid] is True
+
+
+def test_sessions_page_empty_store(data_dir):
+    at = AppTest.from_function(_sessions_page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("No sessions yet" in s for s in _texts(at.info))
+
+
+def test_sessions_page_lists_a_session_with_its_holds(recorded_dir):
+    _, session_id = recorded_dir
+    at = AppTest.from_function(_sessions_page, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert not at.info or not any("No sessions yet" in s for s in _texts(at.info))
+    select = at.selectbox(key="review_select")
+    assert select.value == session_id
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Holds done"]) >= 1, metrics
+    # The history table, then the warnings and holds tables of the chosen session.
+    tables = at.dataframe
+    assert len(tables) >= 2
+    history = tables[0].value
+    assert len(history) == 1 and history["holds done"].iloc[0] >= 1
+    holds = tables[-1].value
+    assert list(holds["completed"])[:1] == [True], holds
+    assert _find(at, "vega"), "no timeline chart"
+
+
+def test_replay_page_renders_a_frame(recorded_dir):
+    _, session_id = recorded_dir
+    at = AppTest.from_function(_replay_page, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="replay_select").value == session_id
+    assert len(at.image) == 1, "no frame image"
+    at.slider(key=f"replay_idx_{session_id}").set_value(100).run()
+    assert not at.exception, at.exception
+    assert len(at.image) == 1
+    panel = " ".join(m.value for m in at.markdown)
+    assert 'data-testid="coach-panel"' in panel
+
+
+def test_analyse_page_rejects_a_file_that_is_not_a_video(data_dir):
+    at = AppTest.from_function(_analyze_page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    at.file_uploader[0].upload("holiday.mp4", b"this is not a video at all\n" * 100, "video/mp4").run()
+    at.button(key="analyze_go").click().run()
+    assert not at.exception, at.exception
+    errors = _texts(at.error)
+    assert errors, "no error shown for a non-video upload"
+    assert not any("Traceback" in e for e in errors)
+
+    from coach.app.common import get_store
+
+    assert get_store().list_sessions() == []
