@@ -32,10 +32,11 @@ LEANING_DEG = 10.0
 BOUNCE_WINDOW_S = 2.0
 BOUNCE_PEAK_TO_PEAK_DEG = 4.0
 BOUNCE_REVERSALS = 2
-# A reversal counts only once the signal has come back this far from its turning point, so
-# that the 1-degree jitter left after smoothing is not counted as bouncing (project choice,
-# below half of SPEC's 4-degree threshold).
-REVERSAL_DEADBAND_DEG = 1.5
+# A reversal counts only once the signal has come back this far from its turning point:
+# half of SPEC's 4-degree peak to peak, so a 4-degree bounce still counts every swing while
+# landmark jitter and the small wobbles of settling into the stretch do not (project choice,
+# checked on the sample clips with `coach evaluate`).
+REVERSAL_DEADBAND_DEG = 2.0
 
 # SPEC in_frame: a needed joint with visibility < 0.5 or outside the frame is a fault.
 MIN_VISIBILITY = 0.5
@@ -141,27 +142,26 @@ def is_bouncing(values: np.ndarray) -> bool:
 
 
 class SteadinessMonitor:
-    """Keeps the last 2 s of hip angle and trunk inclination and judges bouncing."""
+    """Keeps the last 2 s of one angle (the lean, or the raised leg) and judges bouncing."""
 
     def __init__(self, window_s: float = BOUNCE_WINDOW_S) -> None:
         self.window_s = window_s
-        self._samples: deque[tuple[float, float, float]] = deque()
+        self._samples: deque[tuple[float, float]] = deque()
 
     def reset(self) -> None:
         self._samples.clear()
 
-    def update(self, t: float, hip_angle: float, trunk_or_raise: float) -> Status:
+    def update(self, t: float, angle: float) -> Status:
         """Verdict at time ``t``; ``unknown`` until half a window of measurements exists."""
-        if np.isnan(hip_angle) and np.isnan(trunk_or_raise):
+        if np.isnan(angle):
             self.reset()
             return UNKNOWN
-        self._samples.append((t, hip_angle, trunk_or_raise))
+        self._samples.append((t, angle))
         while self._samples and self._samples[0][0] < t - self.window_s:
             self._samples.popleft()
         if self._samples[-1][0] - self._samples[0][0] < self.window_s / 2:
             return UNKNOWN
-        window = np.array(self._samples)
-        return FAULT if is_bouncing(window[:, 1]) or is_bouncing(window[:, 2]) else OK
+        return FAULT if is_bouncing(np.array([a for _, a in self._samples])) else OK
 
 
 @dataclass
@@ -175,6 +175,7 @@ class Hysteresis:
     show_after: float = SHOW_AFTER_S
     clear_after: float = CLEAR_AFTER_S
     shown: bool = False
+    onset: float | None = None  # when the fault now shown began (before the delay)
     _since: float | None = None  # when the verdict started to disagree with ``shown``
 
     def update(self, status: Status, t: float) -> bool:
@@ -186,9 +187,11 @@ class Hysteresis:
             self._since = t
         if t - self._since >= (self.clear_after if self.shown else self.show_after):
             self.shown = not self.shown
+            self.onset = self._since if self.shown else None
             self._since = None
         return self.shown
 
     def reset(self) -> None:
         self.shown = False
+        self.onset = None
         self._since = None

@@ -326,22 +326,31 @@ class Engine:
             elif check == "other_leg_flat":
                 out[check] = str(threshold_status(other_raise, fault_when_above=s.other_leg_max.value))
             elif check == "steadiness":
-                second = m["trunk_inclination"] if s.posture == "seated" else m["leg_raise"]
-                out[check] = self.steadiness.update(self._now, m["hip_angle"], second)
+                # Seated, a bounce is the lean going up and down. The hip angle also moves
+                # when the knee bends or the leg slides, which is not bouncing (seen on the
+                # bent-knee sample clip), so it is not used. Lying, it is the raised leg.
+                swing = m["trunk_inclination"] if s.posture == "seated" else m["leg_raise"]
+                out[check] = self.steadiness.update(self._now, swing)
         if out.get("in_frame") == FAULT:
             # A joint out of view makes the other verdicts guesses: say nothing about them.
             out = {c: (v if c == "in_frame" else UNKNOWN) for c, v in out.items()}
         return out
 
-    def _in_position(self, statuses: dict[str, Status], m: dict[str, float]) -> bool:
+    def _in_position(self, statuses: dict[str, Status], shown: dict[str, bool], m: dict[str, float]) -> bool:
         entry = m[self.stretch.entry.measure]
         if not math.isfinite(entry) or entry < self.stretch.entry.minimum.value:
             return False
         if statuses.get("in_frame") != OK:
             return False
-        # A check that cannot judge this frame (unknown) does not stop the clock: only a
-        # seen fault does. The in-frame check above guarantees the body is in view.
-        return not any(v == FAULT for v in statuses.values())
+        if self.timer.phase != "holding":
+            # A hold starts from clean frames (the timer asks for 0.5 s of them): a fault
+            # still inside its hysteresis, a back rounding right now, must not start it.
+            return not any(v == FAULT for v in statuses.values())
+        # Once holding, the clock stops for a fault the person is told about (after the
+        # 0.5 s hysteresis, dated back to its onset), not for every frame a noisy landmark
+        # crosses a threshold: MediaPipe reads a straight knee at 164-173 degrees, and a
+        # timer that stutters on that noise is one nobody trusts. Unknown stops nothing.
+        return not any(shown.values())
 
     def _judge(self, t, xy, vis, width, height, near, back_raw) -> CoachFrame:
         self._now = t
@@ -351,18 +360,23 @@ class Engine:
         else:
             m, other_raise = self._measures(xy, back_raw)
         statuses = self._statuses(xy, vis, width, height, near, m, other_raise)
-        in_position = xy is not None and self._in_position(statuses, m)
-        side_before = self.side
-        events = self.timer.update(t, ready=statuses.get("in_frame") == OK, in_position=in_position)
+        warning_events = []
         checks = {}
         for check, status in statuses.items():
             was = self.hysteresis[check].shown
             shown = self.hysteresis[check].update(status, t)
             if shown and not was:
-                events.append(self._open_warning(check, t))
+                warning_events.append(self._open_warning(check, t))
             elif was and not shown:
-                events.append(self._close_warning(check, t))
+                warning_events.append(self._close_warning(check, t))
             checks[check] = CheckState(status, shown)
+        in_position = xy is not None and self._in_position(statuses, {c: s.shown for c, s in checks.items()}, m)
+        # The clock stops from the moment a fault began, not 0.5 s later when it is shown.
+        onsets = [self.hysteresis[c].onset for c, s in checks.items() if s.shown and self.hysteresis[c].onset is not None]
+        side_before = self.side
+        events = self.timer.update(t, ready=statuses.get("in_frame") == OK, in_position=in_position,
+                                   since=min(onsets) if onsets else None)
+        events += warning_events
         if self.side != side_before:
             self._side_votes.clear()
             self.steadiness.reset()

@@ -83,9 +83,11 @@ class HoldTimer:
     def paused(self) -> bool:
         return self.phase == "holding" and self._lapse_start is not None
 
-    def update(self, t: float, ready: bool, in_position: bool) -> list[Event]:
+    def update(self, t: float, ready: bool, in_position: bool, since: float | None = None) -> list[Event]:
         """Advance to time ``t``: ``ready`` = side-on and in frame; ``in_position`` = every
-        check ok and the stretch's entry condition met."""
+        check ok and the stretch's entry condition met. ``since`` dates a loss of position
+        that was confirmed late (a fault shown after its hysteresis): the lapse, and the
+        end of the hold, count from then."""
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
         events: list[Event] = []
@@ -129,7 +131,11 @@ class HoldTimer:
         else:
             if self._lapse_start is None:
                 self._lapse_start = t
-            elif t - self._lapse_start > MAX_LAPSE_S:
+                if since is not None and self._hold_start is not None and since < t:
+                    start = max(since, self._hold_start)
+                    self.elapsed = max(0.0, self.elapsed - (t - start))
+                    self._lapse_start = start
+            if t - self._lapse_start > MAX_LAPSE_S:
                 events += self._end(self._lapse_start)
         return events
 

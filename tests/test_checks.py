@@ -65,7 +65,7 @@ def test_steadiness_monitor_window():
     for i in range(90):
         t = i / 15
         value = 30 + (4.5 * np.sin(2 * np.pi * t) if 2 <= t < 4 else 0.0)
-        statuses.append(m.update(t, 80.0, value))
+        statuses.append(m.update(t, value))
     assert statuses[5] == "unknown"  # under half a window of data
     assert statuses[20] == "ok"
     assert "fault" in statuses[40:60]
