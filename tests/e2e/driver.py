@@ -155,7 +155,12 @@ SELECT_SHOWS_SESSION = "() => /\\(\\d+ holds\\)/.test((" + SELECT_TEXT + ")())"
 PANEL = """
 () => {
   const get = id => { const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.innerText.trim() : null; };
-  return {cue: get('coach-cue'), timer: get('coach-timer'), counters: get('coach-counters'), phase: get('coach-phase')};
+  // The check list under the panel: the lines marked with a red cross are the faults shown.
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const faults = main.innerText.split('\\n').map(l => l.trim()).filter(l => l.startsWith('\\u274c'))
+    .map(l => l.slice(1).trim());
+  return {cue: get('coach-cue'), timer: get('coach-timer'), counters: get('coach-counters'), phase: get('coach-phase'),
+          faults};
 }
 """
 
@@ -400,8 +405,19 @@ class Run:
             timeline: list = []
             r["timeline"] = timeline
             want = cfg.get("cue", "Hinge from your hips")
-            r["cue_seen"] = self.poll(page, frame, timeline, lambda panel: want in (panel.get("cue") or ""),
-                                      cfg.get("timeout", 90), started)
+            fault = cfg.get("fault", "Back long (hinge at hips)")
+            first_fault: list[float] = []
+
+            def back_cue(panel: dict) -> bool:
+                if fault in (panel.get("faults") or []) and not first_fault:
+                    first_fault.append(panel["t"])
+                # Done when the cue shows; or once the back fault has been shown for longer than
+                # the clip's rounded stretch (11 s) without the cue ever taking the banner.
+                return want in (panel.get("cue") or "") or bool(first_fault and panel["t"] > first_fault[0] + 15)
+
+            self.poll(page, frame, timeline, back_cue, cfg.get("timeout", 90), started)
+            r["cue_seen"] = any(want in (panel.get("cue") or "") for panel in timeline)
+            r["fault_seen"] = any(fault in (panel.get("faults") or []) for panel in timeline)
             self.shot(page, "rounded-3-cue")
             r["latency"] = self.latency(frame)
             r.update(self.stop_and_save(page, "rounded"))
