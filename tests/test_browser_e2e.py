@@ -57,7 +57,8 @@ def results(tmp_path_factory) -> dict:
                     "cue": BACK_CUE},
     }
     out = harness.run_scenario(config, harness.ARTIFACTS, timeout_s=420)
-    print(f"\nbrowser scenario: {out.get('seconds')} s; artefacts in {harness.ARTIFACTS}")
+    print(f"\nbrowser scenario: {out.get('seconds')} s; artefacts in {harness.ARTIFACTS}; load average "
+          f"{out.get('loadavg_start', [0])[0]:.1f} -> {out.get('loadavg_end', [0])[0]:.1f} on {out.get('cpus')} CPUs")
     for path in out["screenshots"]:
         print("  screenshot:", path)
     for name, run in out["runs"].items():
@@ -68,6 +69,9 @@ def results(tmp_path_factory) -> dict:
                   f"{lat['inFrames']} camera frames); START to first processed frame {run.get('first_frame_s')} s")
         else:
             print(f"  {name}: latency not measured: {lat}")
+    if "latency" in out:
+        print(f"  camera-to-feedback latency, both runs: median {out['latency']['median_ms']} ms, "
+              f"p90 {out['latency']['p90_ms']} ms over {out['latency']['samples']} frames")
     return out
 
 

@@ -175,7 +175,9 @@ class Run:
         self.port = int(config.get("port", 8765))
         self.base = f"http://{HOST}:{self.port}"
         self.art = Path(config["artifacts"])
-        self.results: dict = {"errors": [], "screenshots": [], "runs": {}}
+        # The machine's load: latency on a 2-core machine depends on what else runs.
+        self.results: dict = {"errors": [], "screenshots": [], "runs": {}, "cpus": os.cpu_count(),
+                              "loadavg_start": os.getloadavg()}
         self.t0 = time.monotonic()
 
     # --- the app -----------------------------------------------------------------------------
@@ -457,6 +459,11 @@ class Run:
                 except subprocess.TimeoutExpired:
                     app.kill()
             self.results["seconds"] = round(time.monotonic() - self.t0, 1)
+            self.results["loadavg_end"] = os.getloadavg()
+            lat = sorted(x for run in self.results["runs"].values() for x in run.get("latency", {}).get("all_ms", []))
+            if lat:
+                self.results["latency"] = {"samples": len(lat), "median_ms": round(statistics.median(lat), 1),
+                                           "p90_ms": lat[min(len(lat) - 1, int(0.9 * len(lat)))]}
             (self.art / "results.json").write_text(json.dumps(self.results, indent=2))
         return 0
 
