@@ -24,7 +24,7 @@ import warnings
 
 import pytest
 
-from tests.e2e import harness
+from e2e import harness  # tests/ is on sys.path under pytest, as for tests/synthetic.py
 
 pytestmark = pytest.mark.browser
 
