@@ -17,6 +17,9 @@ MIN_SHOW_S = 1.5
 # The same sentence is not spoken again within this time (project choice: speech that
 # repeats faster than the person can react becomes noise).
 REPEAT_SPEECH_S = 6.0
+# Before the first lean the coach needs a moment of upright sitting to learn the person's
+# back (see coach.spine); it asks for it in so many words.
+SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,12 @@ class CueBoard:
         self._since = 0.0
         self._spoken: dict[str, float] = {}
 
-    def _guidance(self, phase: Phase, rep: int, reps: int, rest_left: float, switching: bool) -> tuple[str, str]:
+    def _guidance(self, phase: Phase, rep: int, reps: int, rest_left: float, switching: bool,
+                  sit_tall: bool) -> tuple[str, str]:
         if phase == "setup":
             return self.stretch.cues["in_frame"], "setup"
+        if phase == "positioning" and sit_tall:
+            return SIT_TALL_CUE, "positioning"
         if phase == "positioning":
             return self.stretch.entry_cue, "positioning"
         if phase == "holding":
@@ -48,13 +54,13 @@ class CueBoard:
         return "Well done, all holds complete", "done"
 
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
-               rest_left: float = 0.0, switching: bool = False) -> Cue:
+               rest_left: float = 0.0, switching: bool = False, sit_tall: bool = False) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in CHECK_PRIORITY if c in faults]
         if ranked:
             text, source, correction = self.stretch.cues[ranked[0]], ranked[0], True
         else:
-            text, source = self._guidance(phase, rep, reps, rest_left, switching)
+            text, source = self._guidance(phase, rep, reps, rest_left, switching, sit_tall)
             correction = False
         current = self._current
         if current is not None and current.text != text and current.is_correction:

@@ -29,20 +29,20 @@ from coach.checks import (
 from coach.cues import Cue, CueBoard
 from coach.hold import Event, HoldTimer, Phase, sides_for
 from coach.landmarks import Landmark, Side, other_side
+from coach.legs import FeetFixer
 from coach.pose import Pose, PoseEstimator
 from coach.smoothing import LandmarkSmoother, LowPass, OneEuroParams
-from coach.spine import back_flexion
+from coach.spine import HINGE_SHIFT_PER_DEG, back_flexion
 from coach.stretches import Stretch, get_stretch
 
 SideChoice = Literal["left", "right", "auto"]
 MEASURES = ("knee_angle", "hip_angle", "trunk_inclination", "leg_raise", "spine_flexion")
 
-# The silhouette's back of a neutral upright sitter, in degrees of equivalent flexion: the
-# baseline until the person has sat upright in view (measured on the sample clips' upright
-# segments, see `coach evaluate`). A person's own baseline is kept within +/- this range
-# of it, so that slouching during calibration cannot hide a rounded back later.
-DEFAULT_BACK_BASELINE = 0.0
-BASELINE_RANGE = 12.0
+# The person's own upright back is the baseline of the spine measure (SPEC hip_hinge); it
+# is the median of the last 3 s (45 frames at 15 fps) of upright sitting before a lean, and
+# at least 10 frames of it are needed before the back can be judged at all.
+BASELINE_FRAMES = 45
+BASELINE_MIN_FRAMES = 10
 # Back flexion from one frame's mask is ragged; low-pass it at 1.5 Hz: rounding is slow,
 # bouncing is caught by the steadiness check on the angles, not by the back contour.
 BACK_SMOOTHING_HZ = 1.5
@@ -201,6 +201,7 @@ class Engine:
         self.side_choice = side
         self.estimator = estimator
         self.smoother = LandmarkSmoother(smoothing)
+        self.feet = FeetFixer()
         first: Side = "left" if side == "auto" else side
         self.timer = HoldTimer(self.stretch.hold_s.value, int(self.stretch.reps.value),
                                self.stretch.rest_s.value, sides_for(first, both_sides))
@@ -208,8 +209,8 @@ class Engine:
         self.hysteresis = {c: Hysteresis() for c in self.stretch.checks}
         self.steadiness = SteadinessMonitor()
         self._back = LowPass(BACK_SMOOTHING_HZ)
-        self._upright_backs: deque[float] = deque(maxlen=45)
-        self.back_baseline = DEFAULT_BACK_BASELINE
+        self._upright_backs: deque[float] = deque(maxlen=BASELINE_FRAMES)
+        self.back_baseline: float | None = None
         self._side_votes: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
         self._near_votes: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
         self._side_detected = side != "auto"
@@ -246,9 +247,12 @@ class Engine:
         """One moment from raw landmarks and the raw back measure (NaN when unseen)."""
         if xy is None or visibility is None:
             self.smoother.reset()
+            self.feet.reset()
             self.steadiness.reset()
             self._back.reset()
             return self._judge(t, None, None, width, height, None, math.nan)
+        if self.stretch.posture == "seated":
+            xy = self.feet(xy)
         sxy, svis = self.smoother.update(xy, visibility, t)
         near = self._vote_near(detect_near_side(z, svis))
         self._vote_side(sxy)
@@ -300,13 +304,14 @@ class Engine:
         other_raise = math.nan if seated else float(geometry.leg_raise(xy, other_side(side)))
         if seated and math.isfinite(back_raw):
             back = float(self._back(np.array(back_raw), self._now))
-            upright = math.isfinite(m["trunk_inclination"]) and m["trunk_inclination"] < 10.0
+            lean = m["trunk_inclination"]
+            upright = math.isfinite(lean) and abs(lean) < 10.0
             if upright and self.timer.phase in ("setup", "positioning", "rest"):
                 self._upright_backs.append(back)
-                own = float(np.median(self._upright_backs))
-                self.back_baseline = float(np.clip(own, DEFAULT_BACK_BASELINE - BASELINE_RANGE,
-                                                   DEFAULT_BACK_BASELINE + BASELINE_RANGE))
-            m["spine_flexion"] = back - self.back_baseline
+                if len(self._upright_backs) >= BASELINE_MIN_FRAMES:
+                    self.back_baseline = float(np.median(self._upright_backs))
+            if self.back_baseline is not None and math.isfinite(lean):
+                m["spine_flexion"] = back - self.back_baseline - HINGE_SHIFT_PER_DEG * max(lean, 0.0)
         return m, other_raise
 
     # -- judge and time --------------------------------------------------------------------
@@ -341,6 +346,10 @@ class Engine:
         if not math.isfinite(entry) or entry < self.stretch.entry.minimum.value:
             return False
         if statuses.get("in_frame") != OK:
+            return False
+        if "hip_hinge" in statuses and self.back_baseline is None:
+            # The back cannot be judged before the person has sat upright in view once:
+            # no hold is timed on a back nobody has checked.
             return False
         if self.timer.phase != "holding":
             # A hold starts from clean frames (the timer asks for 0.5 s of them): a fault
@@ -381,8 +390,10 @@ class Engine:
             self._side_votes.clear()
             self.steadiness.reset()
         switching = self.timer.phase == "rest" and self.timer.rep == 1 and self.timer.side_index > 0
+        needs_calibration = "hip_hinge" in checks and self.back_baseline is None
         cue = self.cues.update(t, [c for c, s in checks.items() if s.shown], self.timer.phase,
-                               self.timer.rep, self.timer.reps, self.timer.rest_remaining, switching)
+                               self.timer.rep, self.timer.reps, self.timer.rest_remaining, switching,
+                               sit_tall=needs_calibration)
         return CoachFrame(
             t=t, detected=xy is not None, xy=xy, visibility=vis, width=width, height=height,
             side=self.side, near_side=near,

@@ -99,9 +99,10 @@ class HoldTimer:
                 return events
             if self._ready_since is None:
                 self._ready_since = t
-            if t - self._ready_since >= SETTLE_S:
-                self.phase = "positioning"
-                events.append(Event(t, "ready", self.side))
+            if t - self._ready_since < SETTLE_S:
+                return events
+            self.phase = "positioning"
+            events.append(Event(t, "ready", self.side))
         if self.phase == "rest":
             if t < self._rest_until:
                 return events

@@ -30,6 +30,13 @@ def test_setup_needs_a_second_in_frame():
     assert timer.phase == "positioning" and kinds(ev) == ["ready"]
 
 
+def test_nothing_is_timed_before_setup_is_done():
+    timer = HoldTimer(5, 1, 2, ("left",))
+    t, ev = run(timer, 0.5, ready=True, in_position=True)
+    t, ev2 = run(timer, 0.3, ready=True, in_position=False, start=t)
+    assert timer.phase == "setup" and ev + ev2 == [] and timer.elapsed == 0.0 and timer.holds == []
+
+
 def test_short_lapse_pauses_long_lapse_ends():
     timer = HoldTimer(10, 1, 2, ("left",))
     t, _ = run(timer, 1.2, in_position=False)
