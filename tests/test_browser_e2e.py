@@ -91,6 +91,7 @@ def test_no_step_failed(results):
 
 def test_processed_video_plays_with_overlay(results):
     run = _run(results, "good")
+    assert run.get("settings_applied") == {"Hold (s)": 5, "Repetitions per leg": 1, "Rest (s)": 0}
     assert run.get("first_frame_s") is not None, results["errors"]
     assert run["first_frame_s"] < 30
     lat = run.get("latency", {})

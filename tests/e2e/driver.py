@@ -262,6 +262,7 @@ class Run:
         for label, value in (settings or {}).items():
             applied[label] = self.set_number(page, label, value)
         log(name, "settings", applied)
+        self.results["runs"][name]["settings_applied"] = applied
         self.shot(page, f"{name}-1-checkin")
         page.get_by_role("button", name="Start the session").click()
         frame = self.webrtc_frame(page)
