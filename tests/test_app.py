@@ -57,7 +57,7 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> tuple[Path, str]:
-    """A data folder with one session: the first 12 s of the good-form clip analysed with
+    """A data folder with one session: the first 15 s of the good-form clip analysed with
     5 s holds, so it holds one completed hold."""
     import av
 
@@ -73,7 +73,7 @@ def recorded(tmp_path_factory) -> tuple[Path, str]:
         stream = container.add_stream("libx264", rate=15)
         stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
         for frame in read_frames(GOOD_CLIP, color="rgb"):
-            if frame.t > 12.0:
+            if frame.t > 15.0:
                 break
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame.image, format="rgb24")):
                 container.mux(packet)
