@@ -29,7 +29,7 @@ HOST = "127.0.0.2"
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-proxy-server",
+    "--disable-component-update", "--disable-sync", "--no-proxy-server", "--disable-dev-shm-usage",
     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
     "--autoplay-policy=no-user-gesture-required",
 ]
