@@ -44,7 +44,7 @@ def _settings() -> dict:
                                      help="Off by default: only landmarks and measures are saved.")
     muted = st.sidebar.toggle("Mute sounds and speech", value=False, key="muted")
     model = st.sidebar.radio("Pose model", ["full", "lite"], horizontal=True, key="model",
-                             help="lite is faster on slow computers, full is more accurate")
+                             help="full is the accurate one; lite is faster but misplaces a knee hidden behind the other leg")
     return {"exercise": exercise, "side": side, "hold_s": float(hold_s), "reps": int(reps),
             "rest_s": float(rest_s), "source": source, "record_video": record_video,
             "muted": muted, "model": model}
