@@ -29,7 +29,7 @@ from coach.checks import (
 from coach.cues import Cue, CueBoard
 from coach.hold import Event, HoldTimer, Phase, sides_for
 from coach.landmarks import Landmark, Side, other_side
-from coach.legs import FeetFixer
+from coach.legs import feet_fixer, raised_leg_labeller
 from coach.pose import Pose, PoseEstimator
 from coach.smoothing import LandmarkSmoother, LowPass, OneEuroParams
 from coach.spine import HINGE_SHIFT_PER_DEG, back_flexion
@@ -201,7 +201,7 @@ class Engine:
         self.side_choice = side
         self.estimator = estimator
         self.smoother = LandmarkSmoother(smoothing)
-        self.feet = FeetFixer()
+        self.legs = feet_fixer() if self.stretch.posture == "seated" else raised_leg_labeller()
         first: Side = "left" if side == "auto" else side
         self.timer = HoldTimer(self.stretch.hold_s.value, int(self.stretch.reps.value),
                                self.stretch.rest_s.value, sides_for(first, both_sides))
@@ -247,15 +247,18 @@ class Engine:
         """One moment from raw landmarks and the raw back measure (NaN when unseen)."""
         if xy is None or visibility is None:
             self.smoother.reset()
-            self.feet.reset()
+            self.legs.reset()
             self.steadiness.reset()
             self._back.reset()
             return self._judge(t, None, None, width, height, None, math.nan)
         if self.stretch.posture == "seated":
-            xy = self.feet(xy)
+            xy = self.legs(xy)  # feet put back first: the straight leg tells the side
+            self._vote_side(xy)
+        else:
+            self._vote_side(xy)  # the raised leg tells the side, then is relabelled as it
+            xy = self.legs(xy, self.side)
         sxy, svis = self.smoother.update(xy, visibility, t)
         near = self._vote_near(detect_near_side(z, svis))
-        self._vote_side(sxy)
         return self._judge(t, sxy, svis, width, height, near, back_raw)
 
     def finish(self, t: float) -> list[Event]:
@@ -280,6 +283,10 @@ class Engine:
         side has been completed; after that the plan is fixed: the other side comes next."""
         first_side_open = self.timer.side_index == 0 and not any(h.completed for h in self.timer.holds)
         if self._side_detected or not first_side_open or self.timer.phase not in ("setup", "positioning"):
+            return
+        if self.stretch.posture == "lying" and len(self._side_votes) >= SIDE_VOTE_FRAMES // 2:
+            # Lying, MediaPipe's left/right labels flip while the person holds still: the
+            # first decision stands, and the raised leg is measured whatever its label.
             return
         guess = detect_stretched_side(xy, self.stretch.posture)
         if guess is not None:

@@ -1,11 +1,17 @@
-"""Undoing MediaPipe's left/right mix-up of the feet in a side view of a seated person.
+"""Undoing MediaPipe's left/right mix-ups of the legs in a side view.
 
+Seated: the feet.
 Filmed from the side with the far leg stretched out and the near one bent, MediaPipe
 places both knees right but often gives each knee the other leg's ankle, heel and toes
 (seen on the far-side sample clip: 77% of its frames, knee angles 144/119 where the
 truth is 180/90). A seated hamstring stretch has one leg out straight and the other bent,
 so when swapping the feet turns "two half-bent legs" into "one straight, one bent", the
 swapped reading is the plausible one.
+
+Lying: whole legs. On the lying sample clips MediaPipe's left and right labels for the two
+legs flip back and forth every few seconds while the person holds still (leg raise read 93,
+then 55, then 95 for the same raised leg). The raised leg is the stretched one whatever its
+label, so the legs are relabelled to make the stretched side the raised one.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections import deque
 
 import numpy as np
 
-from coach.geometry import knee_angle
+from coach.geometry import knee_angle, leg_raise
 from coach.landmarks import Landmark
 
 FEET = (
@@ -29,6 +35,31 @@ OTHER_BENT_BELOW = 130.0
 # The decision follows the majority of the last second of frames (15 at 15 fps), so one
 # odd frame never swaps the legs under a person who is holding still.
 VOTE_FRAMES = 15
+
+
+LEGS = (
+    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+    (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
+    *FEET,
+)
+# Lying: relabel when the other leg is raised this much more than the stretched one; the
+# resting leg of a lying stretch lies flat or bent, well below the raised one.
+RAISED_BY = 20.0
+
+
+def swap_legs(xy: np.ndarray) -> np.ndarray:
+    """A copy of ``xy`` (..., 33, 2) with the two whole legs (hip to toes) exchanged."""
+    out = np.array(xy, dtype=float, copy=True)
+    for a, b in LEGS:
+        out[..., [a, b], :] = out[..., [b, a], :]
+    return out
+
+
+def other_leg_raised(xy: np.ndarray, side: str) -> np.ndarray:
+    """Per frame: is the leg labelled as the other side the raised one?"""
+    other = "left" if side == "right" else "right"
+    with np.errstate(invalid="ignore"):
+        return leg_raise(xy, other) > leg_raise(xy, side) + RAISED_BY
 
 
 def swap_feet(xy: np.ndarray) -> np.ndarray:
@@ -49,17 +80,33 @@ def feet_swapped(xy: np.ndarray) -> np.ndarray:
         return (gain > STRAIGHTER_BY) & (np.fmin(s_left, s_right) < OTHER_BENT_BELOW)
 
 
-class FeetFixer:
-    """Frame-by-frame: swap the feet back when most of the last second says so."""
+class SwapVote:
+    """Frame by frame: apply ``swap`` when most of the last second's frames call for it."""
 
-    def __init__(self) -> None:
-        self._votes: deque[bool] = deque(maxlen=VOTE_FRAMES)
+    def __init__(self, swap, evidence, frames: int = VOTE_FRAMES) -> None:
+        self._swap = swap
+        self._evidence = evidence
+        self._votes: deque[bool] = deque(maxlen=frames)
 
     def reset(self) -> None:
         self._votes.clear()
 
-    def __call__(self, xy: np.ndarray) -> np.ndarray:
-        self._votes.append(bool(feet_swapped(xy)))
+    def __call__(self, xy: np.ndarray, *args) -> np.ndarray:
+        self._votes.append(bool(self._evidence(xy, *args)))
         if sum(self._votes) * 2 > len(self._votes):
-            return swap_feet(xy)
+            return self._swap(xy)
         return xy
+
+
+def feet_fixer() -> SwapVote:
+    """Seated stretches: swap the feet back when MediaPipe crossed them."""
+    return SwapVote(swap_feet, feet_swapped)
+
+
+def raised_leg_labeller() -> SwapVote:
+    """Lying stretches: call ``side`` the raised leg; use as ``labeller(xy, side)``.
+
+    Decided frame by frame: MediaPipe's labels flip from one frame to the next, and a raised
+    leg 20 degrees above the other is unambiguous in a single frame.
+    """
+    return SwapVote(swap_legs, other_leg_raised, frames=1)
