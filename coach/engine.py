@@ -342,7 +342,14 @@ class Engine:
                 # when the knee bends or the leg slides, which is not bouncing (seen on the
                 # bent-knee sample clip), so it is not used. Lying, it is the raised leg.
                 swing = m["trunk_inclination"] if s.posture == "seated" else m["leg_raise"]
-                out[check] = self.steadiness.update(self._now, swing)
+                entered = math.isfinite(m[s.entry.measure]) and m[s.entry.measure] >= s.entry.minimum.value
+                if entered:
+                    out[check] = self.steadiness.update(self._now, swing)
+                else:
+                    # Bouncing is judged in the stretch: getting into it and out of it
+                    # are movements, not bounces (the window starts afresh on entry).
+                    self.steadiness.reset()
+                    out[check] = UNKNOWN
         if out.get("in_frame") == FAULT:
             # A joint out of view makes the other verdicts guesses: say nothing about them.
             out = {c: (v if c == "in_frame" else UNKNOWN) for c, v in out.items()}

@@ -7,6 +7,7 @@ again, which halves the cost per frame (RECIPES.md: full 15.7 ms vs 32 ms in IMA
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -114,7 +115,10 @@ class PoseEstimator:
             path = model_path(str(model))
             verify_model(path)
         # Imported here so that the rest of the package (geometry, rules, CLI help)
-        # works without loading MediaPipe's native library.
+        # works without loading MediaPipe's native library. Its C++ logging would bury a
+        # person's terminal in INFO/WARNING lines; errors still print.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
