@@ -399,10 +399,12 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
         entry = raise_[i] >= 45.0 if lying else trunk[i] >= 10.0
         ok = in_frame[i] and entry and all(v == "ok" for v in labels.values())
         in_position.append(bool(ok))
+        # Out of the picture nothing is measured: angles are null, the keypoints stay (off-image).
+        seen = 1.0 if in_frame[i] else np.nan
         frames.append({
             "t": round(float(tl["t"][i]), 4),
-            "knee_angle": _num(knee[i]), "hip_angle": _num(hip[i]),
-            "trunk_inclination": _num(trunk[i]), "leg_raise": _num(raise_[i]),
+            "knee_angle": _num(knee[i] * seen), "hip_angle": _num(hip[i] * seen),
+            "trunk_inclination": _num(trunk[i] * seen), "leg_raise": _num(raise_[i] * seen),
             "spine_flexion": round(float(spine[i]), 2),
             "labels": labels,
             "phase": tl["phase"][i],
