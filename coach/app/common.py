@@ -73,8 +73,11 @@ def status_panel(status: LiveStatus, container=None) -> None:
     if status.checks:
         marks = []
         for name, verdict in status.checks.items():
-            symbol = {"ok": "&#9989;", "fault": "&#10060;"}.get(verdict, "&#8943;")
-            marks.append(f"{symbol} {CHECK_TEXT.get(name, name)}")
+            # Plain check and cross marks in colour: every font has them, unlike emoji
+            # (a browser without an emoji font shows empty boxes).
+            symbol = {"ok": "<b style='color:#2e8b57'>&#10003;</b>",
+                      "fault": "<b style='color:#c0392b'>&#10007;</b>"}.get(verdict, "<b style='color:#999'>?</b>")
+            marks.append(f"<span data-check='{name}' data-verdict='{verdict}'>{symbol} {CHECK_TEXT.get(name, name)}</span>")
         c.markdown("<div style='font-size:1.15rem'>" + "<br>".join(marks) + "</div>", unsafe_allow_html=True)
 
 
