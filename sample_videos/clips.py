@@ -51,7 +51,7 @@ class Camera:
 
     side: Literal["near", "far"] = "near"
     height: float = 0.85  # metres above the floor
-    distance: float = 2.6  # metres from the framing centre, horizontally
+    distance: float = 2.2  # metres from the framing centre, horizontally (at least)
     yaw: float = 0.0  # degrees off side-on, positive toward the person's front
     yfov: float = 50.0
 
