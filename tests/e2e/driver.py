@@ -155,10 +155,8 @@ SELECT_SHOWS_SESSION = "() => /\\(\\d+ holds\\)/.test((" + SELECT_TEXT + ")())"
 PANEL = """
 () => {
   const get = id => { const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.innerText.trim() : null; };
-  // The check list under the panel: the lines marked with a red cross are the faults shown.
-  const main = document.querySelector('[data-testid="stMain"]') || document.body;
-  const faults = main.innerText.split('\\n').map(l => l.trim()).filter(l => l.startsWith('\\u274c'))
-    .map(l => l.slice(1).trim());
+  // The check list under the panel: each line says its verdict in data-verdict.
+  const faults = [...document.querySelectorAll('[data-verdict="fault"]')].map(e => e.innerText.slice(1).trim());
   return {cue: get('coach-cue'), timer: get('coach-timer'), counters: get('coach-counters'), phase: get('coach-phase'),
           faults};
 }

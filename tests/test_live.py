@@ -1,0 +1,68 @@
+"""A live session: engine + recorder + overlay, driven with camera-like frames."""
+
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from coach.live import LiveSession
+from coach.session_store import SessionStore, SessionWriteError
+from coach.video import read_frames
+
+CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated-chair_left_good.mp4"
+
+
+def camera(seconds: float):
+    """BGR frames with their times, as the camera callback gets them."""
+    return [(f.t, f.image) for f in islice(read_frames(CLIP, color="bgr"), int(seconds * 15))]
+
+
+def test_records_the_session_with_video_and_shows_the_status(tmp_path):
+    store = SessionStore(tmp_path)
+    live = LiveSession("seated-chair", "auto", hold_s=5, reps=1, rest_s=0, store=store,
+                       pain_before={"back_pain": 3, "leg_pain": 1}, record_video=True)
+    outputs = [live.process(image, t) for t, image in camera(14)]
+    status = live.status()
+    assert status.running and status.frames == len(outputs)
+    assert status.holds_completed >= 1 and live.engine.timer.holds[0].side == "left"
+    assert status.side == "right" and status.side_number == 2  # then on to the other leg
+    assert status.tones[:2] == ["start", "end"]  # hold started, hold completed
+    assert status.speak  # cues to say aloud
+    assert live.status().tones == []  # handed over once
+    # the overlay was drawn: the cue banner changed the top rows of the picture
+    assert np.abs(outputs[-1][:20].astype(int) - camera(0.1)[0][1][:20].astype(int)).mean() > 5
+    session_id = live.stop(pain_after={"back_pain": 2})
+    assert live.stop() == session_id  # stopping twice is harmless
+
+    summary = store.get(session_id)
+    assert summary.status == "finished" and summary.holds_done >= 1
+    assert summary.pain_before == {"back_pain": 3, "leg_pain": 1}
+    stream = store.load_stream(session_id)
+    assert len(stream.frames) == len(outputs)
+    assert {"xy", "knee_angle", "checks", "phase", "cue"} <= set(stream.frames[-1])
+    kinds = [e["kind"] for e in stream.events]
+    assert "hold_started" in kinds and "hold_completed" in kinds
+    video = store.video_path(session_id)
+    assert video is not None and video.stat().st_size > 10_000
+
+
+def test_a_failing_disk_does_not_stop_the_coaching(tmp_path, monkeypatch):
+    store = SessionStore(tmp_path)
+    live = LiveSession("seated-chair", "left", store=store)
+    frames = camera(2)
+    live.process(*reversed(frames[0]))
+
+    def full(record):
+        raise SessionWriteError(28, "could not save the session to x: disk full")
+
+    monkeypatch.setattr(live.writer, "append", full)
+    out = live.process(frames[1][1], frames[1][0])
+    assert out.shape == frames[1][1].shape  # the person still gets feedback
+    assert "disk full" in live.status().error
+
+
+def test_without_a_store_nothing_is_written(tmp_path):
+    live = LiveSession("seated-chair", "left")
+    for t, image in camera(1):
+        live.process(image, t)
+    assert live.stop() is None and live.session_id is None
