@@ -40,7 +40,6 @@ import struct
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 import types
 import zipfile
