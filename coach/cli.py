@@ -161,5 +161,75 @@ def bench_pose(video: Path, frames: int, width: int, height: int) -> None:
                    f"{row['detected']:9d}")
 
 
+def _bench_options(command):
+    command = click.option("--video", type=click.Path(path_type=Path),
+                           default=Path("sample_videos/seated-chair_left_good.mp4"), show_default=True)(command)
+    return click.option("--exercise", default="seated-chair", show_default=True,
+                        help="The stretch the clip shows.")(command)
+
+
+def _run_bench(parts: tuple[str, ...], video: Path, exercise: str, **kwargs) -> str:
+    from coach.benchmarks import format_markdown, run_all
+    from coach.video import VideoError
+
+    command = " ".join(["coach", *sys.argv[1:]])
+    try:
+        report = run_all(video, exercise, command, parts=parts,
+                         progress=lambda step: click.echo(f"... {step}", err=True), **kwargs)
+    except VideoError as exc:
+        raise CoachError(str(exc)) from None
+    text = format_markdown(report)
+    click.echo(text)
+    return text
+
+
+@bench.command("all")
+@_bench_options
+@click.option("--frames", default=300, show_default=True, help="Frames timed per step in the live comparison.")
+@click.option("--memory-frames", default=6000, show_default=True,
+              help="Frames in the simulated live session (27000 = 30 min at 15 fps).")
+@click.option("--e2e-results", type=click.Path(path_type=Path), default=Path("test-artifacts/e2e/results.json"),
+              show_default=True, help="The browser harness's results, reported if present.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("BENCHMARKS.md"), show_default=True)
+def bench_all(video: Path, exercise: str, frames: int, memory_frames: int, e2e_results: Path, out: Path) -> None:
+    """Live step vs bare inference, offline analysis, re-judging, memory, e2e latency (issue #6);
+    prints the table and writes it to OUT."""
+    text = _run_bench(("live", "analysis", "engine", "memory", "e2e"), video, exercise, frames=frames,
+                      memory_frames=memory_frames, e2e_results=e2e_results)
+    out.write_text(text)
+    click.echo(f"wrote {out}", err=True)
+
+
+@bench.command("live")
+@_bench_options
+@click.option("--frames", default=300, show_default=True, help="Frames timed per step.")
+def bench_live(video: Path, exercise: str, frames: int) -> None:
+    """The whole live step vs bare inference on the same frames, and what the mask costs."""
+    _run_bench(("live",), video, exercise, frames=frames)
+
+
+@bench.command("analysis")
+@_bench_options
+def bench_analysis(video: Path, exercise: str) -> None:
+    """Offline analysis on one core as multiples of real time, lite and full, with a profile."""
+    _run_bench(("analysis",), video, exercise)
+
+
+@bench.command("engine")
+@_bench_options
+def bench_engine(video: Path, exercise: str) -> None:
+    """Frames per second re-judging recorded landmarks: the engine, and the vectorised measures."""
+    _run_bench(("engine",), video, exercise)
+
+
+@bench.command("memory")
+@_bench_options
+@click.option("--frames", "memory_frames", default=6000, show_default=True,
+              help="Frames in the simulated live session (27000 = 30 min at 15 fps).")
+def bench_memory(video: Path, exercise: str, memory_frames: int) -> None:
+    """RSS over a simulated long live session."""
+    _run_bench(("memory",), video, exercise, memory_frames=memory_frames)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,94 @@
+"""Smoke tests of ``coach bench``: each benchmark on a handful of frames gives sane numbers and
+the report renders. No timing assertions: the machine is shared and noisy."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from coach import benchmarks
+
+CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated-chair_left_short.mp4"  # 38 frames
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    return {
+        "date": "2026-01-01 00:00 UTC", "machine": benchmarks.machine(), "command": "coach bench all",
+        "video": str(CLIP), "loadavg_end": [1.0, 1.0, 1.0], "wall_s": 1.0,
+        "live": benchmarks.bench_live(CLIP, "seated-chair", frames=6, block=3, warmup=3, profile_frames=4),
+        "analysis": benchmarks.bench_analysis(CLIP, "seated-chair", models=("lite",), profile_model="lite"),
+        "engine": benchmarks.bench_engine(CLIP, "seated-chair", cache=cache, min_s=0.0, vector_frames=1000),
+        "memory": benchmarks.bench_memory(CLIP, "seated-chair", frames=12, sample_every=4, warmup=4),
+        "e2e": None,
+    }
+
+
+def test_live_step_and_bare_inference_timed_on_the_same_frames(report):
+    live = report["live"]
+    assert {name: row["frames"] for name, row in live["rows"].items()} == {"no mask": 6, "bare": 6, "live": 6}
+    for row in live["rows"].values():
+        assert 0 < row["median_ms"] <= row["p90_ms"]
+    assert live["live_ratio"] > 0 and live["mask_ratio"] > 0
+    shares = live["profile"]["shares"]
+    assert shares["inference"] > 0 and shares["overlay"] > 0 and shares["recording"] > 0
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_analysis_in_multiples_of_real_time_with_a_profile(report):
+    analysis = report["analysis"]
+    row = analysis["rows"]["lite"]
+    assert row["frames"] == 38 and row["wall_s"] > 0
+    assert row["x_realtime"] == pytest.approx(analysis["clip_s"] / row["wall_s"])
+    shares = analysis["profile"]["shares"]
+    # Every part of the pipeline was found in the profile under its name.
+    for part in ("decode", "colour conversion (YUV->RGB)", "inference", "engine (back measure, smooth, measure, "
+                 "judge, time)", "JSON write", "model load"):
+        assert shares[part] > 0, part
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_rejudging_counts_frames(report):
+    engine = report["engine"]
+    assert engine["loop_frames"] == engine["clip_frames"] == 38
+    assert engine["loop_fps"] > 0 and engine["vector_fps"] > 0
+    assert engine["vector_frames"] >= 1000
+    assert engine["profile"]["shares"]["measures"] > 0
+
+
+def test_memory_sampled_after_warm_up(report):
+    memory = report["memory"]
+    assert [round(minutes * 60 * benchmarks.LIVE_FPS) for minutes, _ in memory["samples"]] == [4, 8, 12]
+    assert all(mb > 50 for _, mb in memory["samples"])
+    assert memory["start_mb"] <= memory["max_mb"] and math.isfinite(memory["slope_mb_per_10min"])
+
+
+def test_markdown_has_the_machine_the_table_and_every_section(report):
+    text = benchmarks.format_markdown(report)
+    assert f"nproc {report['machine']['nproc']}" in text and "`coach bench all`" in text
+    assert "| measure | result | target | |" in text
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
+        assert heading in text
+    assert "not measured in this run" in text
+    table = [line for line in text.splitlines() if line.startswith("| ") and ("met" in line or "missed" in line)]
+    assert len(table) == 4  # live, two re-judging rows, memory (lite analysis has no target)
+
+
+def test_e2e_latency_read_from_the_harness_results(tmp_path):
+    assert benchmarks.e2e_latency(tmp_path / "missing.json") is None
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({
+        "cpus": 2, "loadavg_start": [1, 1, 1], "loadavg_end": [2, 2, 2],
+        "latency": {"samples": 3, "median_ms": 600.0, "p90_ms": 900.0},
+        "runs": {"good": {"latency": {"samples": 3, "median_ms": 600.0, "p90_ms": 900.0, "max_ms": 950.0,
+                                      "all_ms": [500.0, 600.0, 950.0]}},
+                 "rounded": {"latency": {"error": "not instrumented"}}},
+    }))
+    e2e = benchmarks.e2e_latency(results)
+    assert e2e["all"]["median_ms"] == 600.0
+    assert list(e2e["runs"]) == ["good"]
+    text = benchmarks.format_markdown({"date": "d", "machine": benchmarks.machine(), "command": "c",
+                                       "video": "v", "e2e": e2e})
+    assert "median 600 ms, p90 900 ms over 3 frames" in text
