@@ -20,6 +20,8 @@ REPEAT_SPEECH_S = 6.0
 # Before the first lean the coach needs a moment of upright sitting to learn the person's
 # back (see coach.spine); it asks for it in so many words.
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
+# Nobody in view at all is a different problem from a foot out of frame: say so.
+NO_PERSON_CUE = "I can't see you: sit side-on, 2-3 m from the camera, whole body in view"
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,14 @@ class CueBoard:
         return "Well done, all holds complete", "done"
 
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
-               rest_left: float = 0.0, switching: bool = False, sit_tall: bool = False) -> Cue:
+               rest_left: float = 0.0, switching: bool = False, sit_tall: bool = False,
+               person_seen: bool = True) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in CHECK_PRIORITY if c in faults]
         if ranked:
             text, source, correction = self.stretch.cues[ranked[0]], ranked[0], True
+            if ranked[0] == "in_frame" and not person_seen:
+                text = NO_PERSON_CUE
         else:
             text, source = self._guidance(phase, rep, reps, rest_left, switching, sit_tall)
             correction = False

@@ -407,7 +407,7 @@ class Engine:
         needs_calibration = "hip_hinge" in checks and self.back_baseline is None
         cue = self.cues.update(t, [c for c, s in checks.items() if s.shown], self.timer.phase,
                                self.timer.rep, self.timer.reps, self.timer.rest_remaining, switching,
-                               sit_tall=needs_calibration)
+                               sit_tall=needs_calibration, person_seen=xy is not None)
         return CoachFrame(
             t=t, detected=xy is not None, xy=xy, visibility=vis, width=width, height=height,
             side=self.side, near_side=near,

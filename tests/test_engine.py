@@ -91,6 +91,9 @@ def test_no_person_is_an_in_frame_fault_and_unknown_checks():
     assert frame.checks["in_frame"].status == "fault"
     assert frame.checks["knee_extension"].status == "unknown"
     assert not frame.detected and frame.phase == "setup"
+    for i in range(1, 10):
+        frame = engine.observe(None, None, WIDTH, HEIGHT, i / FPS)
+    assert frame.checks["in_frame"].shown and "can't see you" in frame.cue.text
 
 
 def test_auto_side_follows_the_straight_leg_then_the_other_side():
