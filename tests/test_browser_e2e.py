@@ -46,17 +46,20 @@ def results(tmp_path_factory) -> dict:
     for clip in (GOOD, ROUNDED):
         assert clip.exists() and clip.stat().st_size > 10_000, f"sample clip missing or empty: {clip}"
     cache = tmp_path_factory.getbasetemp() / "y4m-cache"
+    # 4 s sitting still before each clip plays: the coach first sees the person upright (it
+    # takes the back's baseline then), as in front of a real camera after pressing START.
+    pad = 4.0
     config = {
         "port": 8765,
         "data_dir": str(tmp_path_factory.mktemp("coach-data")),
-        "good": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache)), "timeout": 90,
+        "good": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "timeout": 90,
                  # The shortest session the sidebar allows: one 5 s hold per leg, no rest.
                  "settings": {"Hold (s)": 5, "Repetitions per leg": 1, "Rest (s)": 0}},
         # Default settings (30 s holds): the back rounds 12 s into the clip's hold.
-        "rounded": {"clip": ROUNDED.name, "y4m": str(harness.clip_to_y4m(ROUNDED, cache)), "timeout": 90,
-                    "cue": BACK_CUE},
+        "rounded": {"clip": ROUNDED.name, "y4m": str(harness.clip_to_y4m(ROUNDED, cache, pad_start_s=pad)),
+                    "timeout": 90, "cue": BACK_CUE},
     }
-    out = harness.run_scenario(config, harness.ARTIFACTS, timeout_s=420)
+    out = harness.run_scenario(config, harness.ARTIFACTS, tmp_path_factory.mktemp("e2e"), timeout_s=420)
     print(f"\nbrowser scenario: {out.get('seconds')} s; artefacts in {harness.ARTIFACTS}; load average "
           f"{out.get('loadavg_start', [0])[0]:.1f} -> {out.get('loadavg_end', [0])[0]:.1f} on {out.get('cpus')} CPUs")
     for path in out["screenshots"]:

@@ -463,7 +463,9 @@ class Run:
             if lat:
                 self.results["latency"] = {"samples": len(lat), "median_ms": round(statistics.median(lat), 1),
                                            "p90_ms": lat[min(len(lat) - 1, int(0.9 * len(lat)))]}
-            (self.art / "results.json").write_text(json.dumps(self.results, indent=2))
+            text = json.dumps(self.results, indent=2)
+            Path(self.config.get("results", self.art / "results.json")).write_text(text)
+            (self.art / "results.json").write_text(text)
         return 0
 
 

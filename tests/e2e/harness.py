@@ -102,38 +102,44 @@ def stamp_frame_codes(path: Path) -> int:
     return index
 
 
-def clip_to_y4m(clip: Path, cache_dir: Path, *, fps: int = 15, loops: int = 1) -> Path:
+def clip_to_y4m(clip: Path, cache_dir: Path, *, fps: int = 15, loops: int = 1, pad_start_s: float = 0.0) -> Path:
     """The clip as a 640x480 Y4M for Chromium's fake camera, stamped with frame codes.
 
-    ``loops`` > 1 repeats the clip in the file (Chromium also loops the file by itself).
-    Cached by the clip's content, so a second test run converts nothing."""
+    ``pad_start_s`` holds the first frame that long before the clip plays (a person sits still
+    in front of the camera while the coach starts up); ``loops`` > 1 repeats the clip in the
+    file (Chromium also loops the file by itself). Cached by the clip's content and options."""
     digest = hashlib.sha256(clip.read_bytes()).hexdigest()[:16]
-    out = cache_dir / f"{clip.stem}-{digest}-{fps}fps-x{loops}.y4m"
+    out = cache_dir / f"{clip.stem}-{digest}-{fps}fps-x{loops}-pad{pad_start_s:g}.y4m"
     if out.exists():
         return out
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial.y4m")
     cmd = ["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(clip),
-           "-vf", f"scale=640:480,fps={fps}", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", str(partial)]
+           "-vf", f"scale=640:480,fps={fps},tpad=start_duration={pad_start_s:g}:start_mode=clone",
+           "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", str(partial)]
     subprocess.run(cmd, check=True, capture_output=True)
     stamp_frame_codes(partial)
     partial.rename(out)
     return out
 
 
-def run_scenario(config: dict, artifacts: Path, timeout_s: float = 480) -> dict:
-    """Run tests/e2e/driver.py in a fresh network namespace; return its results.json."""
+def run_scenario(config: dict, artifacts: Path, work: Path, timeout_s: float = 480) -> dict:
+    """Run tests/e2e/driver.py in a fresh network namespace; return its results.
+
+    Screenshots, logs and a copy of results.json go to ``artifacts``; the results read back
+    come from ``work`` (a private folder), so that two runs sharing ``artifacts`` cannot mix."""
     artifacts.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     for old in [*artifacts.glob("*.png"), *artifacts.glob("*.json"), *artifacts.glob("*.log")]:
-        old.unlink()
-    results = artifacts / "results.json"
-    config = {**config, "artifacts": str(artifacts), "code": {
+        old.unlink(missing_ok=True)
+    results = work / "results.json"
+    config = {**config, "artifacts": str(artifacts), "results": str(results), "code": {
         "bits": CODE_BITS, "w": CODE_W, "h": CODE_H, "top": CODE_TOP}}
-    config_path = artifacts / "config.json"
+    config_path = work / "config.json"
     config_path.write_text(json.dumps(config, indent=2))
     script = ("set -e; ip link set lo up; ip addr add 127.0.0.2/8 dev lo; "
               f"exec {sys.executable} {DRIVER} {config_path}")
-    log = artifacts / "driver.log"
+    log = work / "driver.log"
     with log.open("w") as out:
         # Its own process group, so that a timeout takes the app and the browser down with it.
         proc = subprocess.Popen(["unshare", "--net", "bash", "-c", script], cwd=REPO, stdout=out,
@@ -147,4 +153,5 @@ def run_scenario(config: dict, artifacts: Path, timeout_s: float = 480) -> dict:
     if not results.exists():
         tail = log.read_text()[-4000:]
         raise AssertionError(f"the driver wrote no results (exit {proc.returncode}); {log}:\n{tail}")
+    shutil.copy(log, artifacts / "driver.log")
     return json.loads(results.read_text())
