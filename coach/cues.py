@@ -17,6 +17,10 @@ MIN_SHOW_S = 1.5
 # The same sentence is not spoken again within this time (project choice: speech that
 # repeats faster than the person can react becomes noise).
 REPEAT_SPEECH_S = 6.0
+# With two faults at once the most important is said first; if it is still not fixed after
+# this long, the next one gets its turn, so that a person stuck on one correction (or a
+# misread joint) does not hide the others for good (project choice).
+ROTATE_AFTER_S = 4.0
 # Before the first lean the coach needs a moment of upright sitting to learn the person's
 # back (see coach.spine); it asks for it in so many words.
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
@@ -38,6 +42,7 @@ class CueBoard:
         self._current: Cue | None = None
         self._since = 0.0
         self._spoken: dict[str, float] = {}
+        self._faults_before: set[str] = set()
 
     def _guidance(self, phase: Phase, rep: int, reps: int, rest_left: float, switching: bool,
                   sit_tall: bool) -> tuple[str, str]:
@@ -55,14 +60,31 @@ class CueBoard:
             return f"Rest. Next: repetition {rep} of {reps}", "rest"
         return "Well done, all holds complete", "done"
 
+    def _choose(self, t: float, ranked: list[str], new: list[str]) -> str:
+        """Which shown fault to cue: the most important, a new more important one at once,
+        and after ROTATE_AFTER_S without a fix, the next one in turn."""
+        current = self._current
+        if current is None or not current.is_correction or current.source not in ranked:
+            return ranked[0]
+        rank = CHECK_PRIORITY.index
+        preempting = [c for c in new if rank(c) < rank(current.source)]
+        if preempting:
+            return preempting[0]
+        if t - self._since < ROTATE_AFTER_S or len(ranked) == 1:
+            return current.source
+        return ranked[(ranked.index(current.source) + 1) % len(ranked)]
+
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
                rest_left: float = 0.0, switching: bool = False, sit_tall: bool = False,
                person_seen: bool = True) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in CHECK_PRIORITY if c in faults]
+        new = [c for c in ranked if c not in self._faults_before]
+        self._faults_before = set(ranked)
         if ranked:
-            text, source, correction = self.stretch.cues[ranked[0]], ranked[0], True
-            if ranked[0] == "in_frame" and not person_seen:
+            choice = self._choose(t, ranked, new)
+            text, source, correction = self.stretch.cues[choice], choice, True
+            if choice == "in_frame" and not person_seen:
                 text = NO_PERSON_CUE
         else:
             text, source = self._guidance(phase, rep, reps, rest_left, switching, sit_tall)

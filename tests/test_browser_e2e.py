@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 
 import pytest
 
@@ -131,14 +130,13 @@ def test_session_saved_listed_and_replayable(results):
     assert run.get("replay_panel", {}).get("phase"), run.get("replay_panel")
 
 
-def test_rounded_back_gets_the_back_feedback(results):
-    """The back fault reaches the screen: as the cue in the banner, or at least as the red cross
-    on "Back long (hinge at hips)" in the check list when another cue outranks it."""
+def test_rounded_back_gets_the_back_cue(results):
+    """The back cue takes the banner. (The rounded posture also makes MediaPipe misread the
+    knee as bent, and the knee cue ranks first; the cue board gives the next fault its turn
+    after a few seconds, so the back cue must show.)"""
     run = _run(results, "rounded")
-    assert run.get("cue_seen") or run.get("fault_seen"), _explain(run)
-    if not run.get("cue_seen"):
-        warnings.warn(f"rounded back: the check list showed the back fault but the cue '{BACK_CUE}' never "
-                      f"took the banner (another cue outranked it); {_explain(run)}", stacklevel=1)
+    assert run.get("fault_seen"), _explain(run)
+    assert run.get("cue_seen"), _explain(run)
 
 
 def test_latency_was_measured(results):
