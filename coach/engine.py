@@ -17,6 +17,7 @@ import numpy as np
 from coach import geometry
 from coach.checks import (
     FAULT,
+    LEANING_DEG,
     OK,
     UNKNOWN,
     Hysteresis,
@@ -312,7 +313,7 @@ class Engine:
         if seated and math.isfinite(back_raw):
             back = float(self._back(np.array(back_raw), self._now))
             lean = m["trunk_inclination"]
-            upright = math.isfinite(lean) and abs(lean) < 10.0
+            upright = math.isfinite(lean) and abs(lean) < LEANING_DEG
             if upright and self.timer.phase in ("setup", "positioning", "rest"):
                 self._upright_backs.append(back)
                 if len(self._upright_backs) >= BASELINE_MIN_FRAMES:

@@ -20,6 +20,13 @@ PHASE_TEXT = {
     "rest": "Rest",
     "done": "Done",
 }
+SETUP_GUIDE = """
+**Before the timer starts**
+1. Put the laptop about hip high, 2-3 m away from you.
+2. Turn so the camera sees you from the side, the stretched leg nearest if you can.
+3. Your whole body, head to heels, must be in the picture.
+4. Sit up tall for a moment: the coach learns your back.
+"""
 CHECK_TEXT = {
     "in_frame": "In view, side-on",
     "knee_extension": "Knee straight",
@@ -68,6 +75,8 @@ def status_panel(status: LiveStatus, container=None) -> None:
         </div>""",
         unsafe_allow_html=True,
     )
+    if status.phase == "setup":
+        c.markdown(SETUP_GUIDE)
     if status.phase == "holding" and status.hold_target and math.isfinite(status.hold_target):
         c.progress(min(1.0, status.hold_elapsed / status.hold_target))
     if status.checks:
