@@ -24,6 +24,8 @@ ROTATE_AFTER_S = 4.0
 # Before the first lean the coach needs a moment of upright sitting to learn the person's
 # back (see coach.spine); it asks for it in so many words.
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
+# From an oblique view the back cannot be judged (coach.checks.BACK_VIEW_MAX_WIDTH).
+TURN_SIDE_ON_CUE = "Turn a little more side-on so I can check your back"
 # Nobody in view at all is a different problem from a foot out of frame: say so.
 NO_PERSON_CUE = "I can't see you: sit side-on, 2-3 m from the camera, whole body in view"
 
@@ -45,9 +47,11 @@ class CueBoard:
         self._faults_before: set[str] = set()
 
     def _guidance(self, phase: Phase, rep: int, reps: int, rest_left: float, switching: bool,
-                  sit_tall: bool) -> tuple[str, str]:
+                  sit_tall: bool, turn_side_on: bool) -> tuple[str, str]:
         if phase == "setup":
             return self.stretch.cues["in_frame"], "setup"
+        if phase == "positioning" and turn_side_on:
+            return TURN_SIDE_ON_CUE, "positioning"
         if phase == "positioning" and sit_tall:
             return SIT_TALL_CUE, "positioning"
         if phase == "positioning":
@@ -76,7 +80,7 @@ class CueBoard:
 
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
                rest_left: float = 0.0, switching: bool = False, sit_tall: bool = False,
-               person_seen: bool = True) -> Cue:
+               person_seen: bool = True, turn_side_on: bool = False) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in CHECK_PRIORITY if c in faults]
         new = [c for c in ranked if c not in self._faults_before]
@@ -87,7 +91,7 @@ class CueBoard:
             if choice == "in_frame" and not person_seen:
                 text = NO_PERSON_CUE
         else:
-            text, source = self._guidance(phase, rep, reps, rest_left, switching, sit_tall)
+            text, source = self._guidance(phase, rep, reps, rest_left, switching, sit_tall, turn_side_on)
             correction = False
         current = self._current
         if current is not None and current.text != text and current.is_correction:

@@ -16,6 +16,7 @@ import numpy as np
 
 from coach import geometry
 from coach.checks import (
+    BACK_VIEW_MAX_WIDTH,
     FAULT,
     LEANING_DEG,
     OK,
@@ -25,6 +26,7 @@ from coach.checks import (
     Status,
     hip_hinge_status,
     in_frame_status,
+    side_on_width,
     threshold_status,
 )
 from coach.cues import Cue, CueBoard
@@ -218,6 +220,7 @@ class Engine:
         self.warnings: list[dict] = []  # shown-fault intervals: check, start, end, message
         self._open_warnings: dict[str, dict] = {}
         self._now = 0.0
+        self._back_view = False  # is the view side-on enough to judge the back (this frame)
 
     # -- input -----------------------------------------------------------------------------
 
@@ -310,7 +313,8 @@ class Engine:
             "spine_flexion": math.nan,
         }
         other_raise = math.nan if seated else float(geometry.leg_raise(xy, other_side(side)))
-        if seated and math.isfinite(back_raw):
+        self._back_view = seated and bool(side_on_width(xy) <= BACK_VIEW_MAX_WIDTH)
+        if self._back_view and math.isfinite(back_raw):
             back = float(self._back(np.array(back_raw), self._now))
             lean = m["trunk_inclination"]
             upright = math.isfinite(lean) and abs(lean) < LEANING_DEG
@@ -362,9 +366,10 @@ class Engine:
             return False
         if statuses.get("in_frame") != OK:
             return False
-        if "hip_hinge" in statuses and self.back_baseline is None:
+        if "hip_hinge" in statuses and self.back_baseline is None and self._back_view:
             # The back cannot be judged before the person has sat upright in view once:
-            # no hold is timed on a back nobody has checked.
+            # no hold is timed on a back nobody has checked. (From an oblique view the back
+            # is never judged, so it cannot hold the timer up either.)
             return False
         if self.timer.phase != "holding":
             # A hold starts from clean frames (the timer asks for 0.5 s of them): a fault
@@ -405,10 +410,11 @@ class Engine:
             self._side_votes.clear()
             self.steadiness.reset()
         switching = self.timer.phase == "rest" and self.timer.rep == 1 and self.timer.side_index > 0
-        needs_calibration = "hip_hinge" in checks and self.back_baseline is None
+        needs_calibration = "hip_hinge" in checks and self.back_baseline is None and self._back_view
         cue = self.cues.update(t, [c for c, s in checks.items() if s.shown], self.timer.phase,
                                self.timer.rep, self.timer.reps, self.timer.rest_remaining, switching,
-                               sit_tall=needs_calibration, person_seen=xy is not None)
+                               sit_tall=needs_calibration, person_seen=xy is not None,
+                               turn_side_on="hip_hinge" in checks and xy is not None and not self._back_view)
         return CoachFrame(
             t=t, detected=xy is not None, xy=xy, visibility=vis, width=width, height=height,
             side=self.side, near_side=near,

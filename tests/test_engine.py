@@ -85,6 +85,20 @@ def test_no_hold_before_the_back_was_seen_upright():
     assert [h.completed for h in engine.timer.holds] == [True]
 
 
+def test_an_oblique_view_does_not_judge_the_back_but_still_times_the_hold():
+    def oblique(**kw):
+        xy, vis, z = seated_person(**kw)
+        xy[11, 0] -= 30  # shoulders 66 px apart over a 150 px torso: about 0.4 torso lengths
+        xy[12, 0] += 30
+        return xy, vis, z
+
+    engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False)
+    frames = drive(engine, [(1, {"lean": 0}, 0.0), (8, {"lean": 30}, 40.0)], person=oblique)
+    assert frames[-1].checks["hip_hinge"].status == "unknown"
+    assert [h.completed for h in engine.timer.holds] == [True]
+    assert any("more side-on" in f.cue.text for f in frames)
+
+
 def test_no_person_is_an_in_frame_fault_and_unknown_checks():
     engine = Engine("seated-chair", "left")
     frame = engine.observe(None, None, WIDTH, HEIGHT, 0.0)
