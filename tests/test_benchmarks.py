@@ -19,7 +19,8 @@ def report(tmp_path_factory):
         "date": "2026-01-01 00:00 UTC", "machine": benchmarks.machine(), "command": "coach bench all",
         "video": str(CLIP), "loadavg_end": [1.0, 1.0, 1.0], "wall_s": 1.0,
         "live": benchmarks.bench_live(CLIP, "seated-chair", frames=6, block=3, warmup=3, profile_frames=4),
-        "analysis": benchmarks.bench_analysis(CLIP, "seated-chair", models=("lite",), profile_model="lite"),
+        "analysis": benchmarks.bench_analysis(CLIP, "seated-chair", models=("lite",), profile_model="lite",
+                                               repeats=1),
         "engine": benchmarks.bench_engine(CLIP, "seated-chair", cache=cache, min_s=0.0, vector_frames=1000),
         "memory": benchmarks.bench_memory(CLIP, "seated-chair", frames=12, sample_every=4, warmup=4),
         "e2e": None,
@@ -42,6 +43,7 @@ def test_analysis_in_multiples_of_real_time_with_a_profile(report):
     row = analysis["rows"]["lite"]
     assert row["frames"] == 38 and row["wall_s"] > 0
     assert row["x_realtime"] == pytest.approx(analysis["clip_s"] / row["wall_s"])
+    assert 0 < row["inference_s"] and row["ratio"] == pytest.approx(row["wall_s"] / row["inference_s"])
     shares = analysis["profile"]["shares"]
     # Every part of the pipeline was found in the profile under its name.
     for part in ("decode", "colour conversion (YUV->RGB)", "inference", "engine (back measure, smooth, measure, "
