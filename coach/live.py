@@ -75,9 +75,11 @@ class LiveSession:
     def __init__(self, exercise: str, side: SideChoice = "auto", *, hold_s: float | None = None,
                  reps: int | None = None, rest_s: float | None = None, model: str = "full",
                  store: SessionStore | None = None, source: str = "live", pain_before: dict | None = None,
-                 record_video: bool = False, source_video: str | None = None) -> None:
+                 record_video: bool = False, source_video: str | None = None,
+                 color: str = "bgr") -> None:
         self._lock = threading.Lock()
         self._model = model
+        self.color = color  # channel order of the frames given to process()
         self._estimator: PoseEstimator | None = None
         self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s)
         self._status = LiveStatus(hold_target=self.engine.stretch.hold_s.value,
@@ -95,21 +97,21 @@ class LiveSession:
                 self.writer.set_pain(before=pain_before)
             self._status.session_id = self.writer.session_id
             if record_video:
-                self._video = _VideoRecorder(self.writer.folder / "video.mp4")
+                self._video = _VideoRecorder(self.writer.folder / "video.mp4", color)
 
     @property
     def session_id(self) -> str | None:
         return self.writer.session_id if self.writer else None
 
-    def process(self, image_bgr: np.ndarray, t: float | None = None) -> np.ndarray:
-        """Judge one camera frame (BGR) taken at ``t`` seconds (default: now) and return it
-        with the overlay drawn. Safe to call from the camera thread."""
+    def process(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
+        """Judge one camera frame taken at ``t`` seconds (default: now) and return it with
+        the overlay drawn, in the same channel order. Safe to call from the camera thread."""
         with self._lock:
             if self._closed:
-                return image_bgr
+                return image
             if self._estimator is None:
                 # Created in the thread that uses it; MediaPipe's graph is not shared.
-                self._estimator = PoseEstimator(self._model, color="bgr", segmentation=True)
+                self._estimator = PoseEstimator(self._model, color=self.color, segmentation=True)
                 self.engine.estimator = self._estimator
             now = time.monotonic()
             if t is None:
@@ -118,9 +120,9 @@ class LiveSession:
             t = max(t, self._last_t + 1e-3)  # the engine and the recorder need time to move on
             self._last_t = t
             started = time.perf_counter()
-            frame = self.engine.process_frame(image_bgr, t)
-            out = draw_overlay(image_bgr, frame)
-            self._record(frame, image_bgr)
+            frame = self.engine.process_frame(image, t)
+            out = draw_overlay(image, frame, self.color)
+            self._record(frame, image)
             self._update_status(frame, (time.perf_counter() - started) * 1000)
             return out
 
@@ -192,17 +194,18 @@ class LiveSession:
 class _VideoRecorder:
     """H.264 recording of the raw camera frames, timed by the session clock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, color: str = "bgr") -> None:
         self.path = path
+        self._format = "rgb24" if color == "rgb" else "bgr24"
         self._container = None
         self._stream = None
         self._last_pts = -1
 
-    def write(self, image_bgr: np.ndarray, t: float) -> None:
+    def write(self, image: np.ndarray, t: float) -> None:
         import av
         from fractions import Fraction
 
-        h, w = image_bgr.shape[:2]
+        h, w = image.shape[:2]
         if self._container is None:
             self._container = av.open(str(self.path), "w")
             self._stream = self._container.add_stream("libx264", rate=30)
@@ -213,9 +216,9 @@ class _VideoRecorder:
         if (w - w % 2, h - h % 2) != (self._stream.width, self._stream.height):
             import cv2
 
-            image_bgr = cv2.resize(image_bgr, (self._stream.width, self._stream.height))
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image_bgr[: self._stream.height, : self._stream.width]),
-                                           format="bgr24")
+            image = cv2.resize(image, (self._stream.width, self._stream.height))
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[: self._stream.height, : self._stream.width]),
+                                           format=self._format)
         pts = max(int(t * 1000), self._last_pts + 1)
         self._last_pts = pts
         frame.pts = pts

@@ -37,14 +37,17 @@ def draw_skeleton(image: np.ndarray, xy: np.ndarray, visibility: np.ndarray, thi
         cv2.line(image, tuple(int(v) for v in pa), tuple(int(v) for v in pb), BONE_COLOUR, thickness, cv2.LINE_AA)
 
 
-def draw_overlay(image: np.ndarray, frame: CoachFrame) -> np.ndarray:
-    """A copy of ``image`` (BGR) with the coach's view drawn on it."""
+def draw_overlay(image: np.ndarray, frame: CoachFrame, color: str = "bgr") -> np.ndarray:
+    """A copy of ``image`` with the coach's view drawn on it; ``color`` is its channel
+    order ("bgr" as OpenCV, or "rgb": the browser camera's frames come as RGB, and drawing
+    on them directly saves a colour conversion per frame)."""
+    paint = (lambda c: c[::-1]) if color == "rgb" else (lambda c: c)
     out = image.copy()
     h, w = out.shape[:2]
     scale = max(w, h) / 640.0
     if frame.detected and frame.xy is not None and frame.visibility is not None:
         xy, vis = frame.xy, frame.visibility
-        draw_skeleton(out, xy, vis, max(2, int(3 * scale)))
+        draw_skeleton(out, xy, vis, max(2, int(3 * scale)))  # white: the same in any order
         hip, knee, ankle = leg(frame.side)
         checks = frame.checks
         knee_c = checks.get("knee_extension")
@@ -60,7 +63,7 @@ def draw_overlay(image: np.ndarray, frame: CoachFrame) -> np.ndarray:
             p = xy[idx]
             if np.isnan(p).any():
                 continue
-            colour = _status_colour(check.status if check else None, bool(check and check.shown))
+            colour = paint(_status_colour(check.status if check else None, bool(check and check.shown)))
             cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), colour, -1, cv2.LINE_AA)
             cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), (20, 20, 20), max(1, int(scale)), cv2.LINE_AA)
         labels = []
@@ -82,7 +85,7 @@ def draw_overlay(image: np.ndarray, frame: CoachFrame) -> np.ndarray:
             info.append(f"back {m['spine_flexion']:+.0f}")
         if info:
             _text(out, "  ".join(info), (int(10 * scale), h - int(14 * scale)), 0.7 * scale)
-    _banner(out, frame.cue.text, frame.cue.is_correction, scale)
+    _banner(out, frame.cue.text, paint(FAULT_COLOUR if frame.cue.is_correction else BANNER_GUIDE), scale)
     return out
 
 
@@ -92,7 +95,7 @@ def _text(image: np.ndarray, text: str, org: tuple[int, int], size: float) -> No
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
-def _banner(image: np.ndarray, text: str, correction: bool, scale: float) -> None:
+def _banner(image: np.ndarray, text: str, background: tuple[int, int, int], scale: float) -> None:
     """The cue across the top, shrunk until it fits the width."""
     if not text:
         return
@@ -106,7 +109,7 @@ def _banner(image: np.ndarray, text: str, correction: bool, scale: float) -> Non
         size *= 0.9
     height = th + int(24 * scale)
     band = image[:height]
-    colour = np.array(FAULT_COLOUR if correction else BANNER_GUIDE, np.float32)
+    colour = np.array(background, np.float32)
     band[:] = (band.astype(np.float32) * 0.3 + colour * 0.7).astype(np.uint8)
     cv2.putText(image, text, ((w - tw) // 2, th + int(12 * scale)), cv2.FONT_HERSHEY_SIMPLEX, size,
                 (255, 255, 255), thickness, cv2.LINE_AA)

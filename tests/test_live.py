@@ -66,3 +66,14 @@ def test_without_a_store_nothing_is_written(tmp_path):
     for t, image in camera(1):
         live.process(image, t)
     assert live.stop() is None and live.session_id is None
+
+
+def test_rgb_frames_give_the_same_picture_as_bgr():
+    frames = camera(1)
+    bgr = LiveSession("seated-chair", "left")
+    rgb = LiveSession("seated-chair", "left", color="rgb")
+    for t, image in frames:
+        out_bgr = bgr.process(image, t)
+        out_rgb = rgb.process(np.ascontiguousarray(image[:, :, ::-1]), t)
+    assert np.abs(out_rgb[:, :, ::-1].astype(int) - out_bgr.astype(int)).mean() < 0.5
+    assert bgr.status().cue == rgb.status().cue

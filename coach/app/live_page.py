@@ -82,7 +82,8 @@ def render() -> None:
                 settings["exercise"], settings["side"], hold_s=settings["hold_s"], reps=settings["reps"],
                 rest_s=settings["rest_s"], model=settings["model"], store=get_store(),
                 pain_before=answers, record_video=settings["record_video"],
-                source_video=None if settings["source"] != "file" else "demo")
+                source_video=None if settings["source"] != "file" else "demo",
+                color="rgb" if settings["source"] == "browser" else "bgr")
             state.live_settings = settings
             state.live_stage = "running"
             st.rerun()
@@ -144,9 +145,9 @@ def _browser_camera(live: LiveSession) -> None:
     def callback(frame):
         import av
 
-        image = frame.to_ndarray(format="bgr24")
-        out = live.process(image)
-        return av.VideoFrame.from_ndarray(out, format="bgr24")
+        # RGB end to end: MediaPipe wants RGB, so no channel swap per frame.
+        out = live.process(frame.to_ndarray(format="rgb24"))
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
 
     webrtc_streamer(
         key="coach-camera",
