@@ -437,8 +437,12 @@ def bench_memory(video: Path, exercise: str, frames: int = 6000, sample_every: i
 
 # -- 5. browser end-to-end latency -----------------------------------------------------------
 
-def e2e_latency(results: Path) -> dict | None:
-    """The latest camera-to-feedback latency from the browser harness's results.json, or None."""
+def e2e_latency(results: Path, since: float | None = None) -> dict | None:
+    """The latest camera-to-feedback latency from the browser harness's results.json, or None.
+
+    ``since`` (epoch seconds): when this benchmark started; a harness run that overlapped it
+    is flagged, since both loaded the same cores.
+    """
     try:
         doc = json.loads(results.read_text())
     except (OSError, ValueError):
@@ -448,8 +452,10 @@ def e2e_latency(results: Path) -> dict | None:
             for name, run in doc.get("runs", {}).items() if "median_ms" in run.get("latency", {})}
     if not runs and "latency" not in doc:
         return None
+    written = results.stat().st_mtime
     return {"file": str(results),
-            "written": datetime.fromtimestamp(results.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "written": datetime.fromtimestamp(written, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "during_this_run": since is not None and written > since,
             "all": doc.get("latency"), "runs": runs, "cpus": doc.get("cpus"),
             "loadavg_start": doc.get("loadavg_start"), "loadavg_end": doc.get("loadavg_end")}
 
@@ -639,8 +645,10 @@ def format_markdown(report: dict) -> str:
         if not e2e:
             lines += ["Not measured in this run (no results from tests/e2e).", ""]
         else:
+            overlap = (" It ran while this benchmark did, so both loaded the same cores."
+                       if e2e.get("during_this_run") else "")
             lines += [f"From `{e2e['file']}` written {e2e['written']} (not re-run here); that run's load average "
-                      f"{_load(e2e['loadavg_start'])} at start, {_load(e2e['loadavg_end'])} at end.", "",
+                      f"{_load(e2e['loadavg_start'])} at start, {_load(e2e['loadavg_end'])} at end.{overlap}", "",
                       "| run | samples | median ms | p90 ms | max ms |", "|---|---|---|---|---|"]
             for name, r in e2e["runs"].items():
                 lines.append(f"| {name} | {r.get('samples', '?')} | {r.get('median_ms', '?')} | "
@@ -658,7 +666,7 @@ def run_all(video: Path, exercise: str, command: str, *, parts: tuple[str, ...] 
             e2e_results: Path = Path("test-artifacts/e2e/results.json"),
             progress: Callable[[str], None] = lambda _: None) -> dict:
     """The benchmarks of issue #6 named in ``parts``, in one run; what format_markdown writes out."""
-    start = time.perf_counter()
+    start, started = time.perf_counter(), time.time()
     report: dict = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                     "command": command, "video": str(video)}
     if "live" in parts:
@@ -674,7 +682,7 @@ def run_all(video: Path, exercise: str, command: str, *, parts: tuple[str, ...] 
         progress(f"4. memory over {memory_frames} live frames")
         report["memory"] = bench_memory(video, exercise, frames=memory_frames)
     if "e2e" in parts:
-        report["e2e"] = e2e_latency(e2e_results)
+        report["e2e"] = e2e_latency(e2e_results, since=started)
     report["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     report["wall_s"] = time.perf_counter() - start
     return report
