@@ -109,11 +109,15 @@ def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model:
               help="Where MediaPipe's raw output per clip is kept, so re-scoring is fast.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Write all numbers here.")
 @click.option("--clip", "clips", multiple=True, help="Only these clips (file names).")
-def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, clips: tuple[str, ...]) -> None:
+@click.option("--tune-smoothing", is_flag=True,
+              help="Instead: angle error and jitter over a grid of One Euro filter parameters.")
+def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, clips: tuple[str, ...],
+             tune_smoothing: bool) -> None:
     """Score the engine on every clip in DIRECTORY that has ground truth, beside a naive engine."""
     import json
 
     from coach.evaluation import evaluate_clip, format_report
+    from coach.evaluation import tune_smoothing as smoothing_table
     from coach.video import VideoError
 
     if not directory.is_dir():
@@ -123,6 +127,9 @@ def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, cl
         videos = [v for v in videos if v.name in clips]
     if not videos:
         raise CoachError(f"no clips with ground truth (NAME.mp4 + NAME.json) in {directory}")
+    if tune_smoothing:
+        click.echo(smoothing_table(videos, model, cache))
+        return
     results = []
     with click.progressbar(videos, label="evaluating", file=sys.stderr,
                            item_show_func=lambda v: v.name if v else "", hidden=not sys.stderr.isatty()) as bar:

@@ -317,3 +317,57 @@ def format_report(results: list[dict]) -> str:
                      f"{_fmt(h['start_mae'], 2)} max {_fmt(h['start_max'], 2)} s, duration error mean "
                      f"{_fmt(h['duration_mae'], 2)} max {_fmt(h['duration_max'], 2)} s")
     return "\n".join(lines)
+
+
+def smoothing_trial(clips: list[tuple[dict, ClipPoses]], params) -> dict:
+    """Angle MAE and hold jitter of the smoothed landmarks under One Euro ``params``.
+
+    Jitter is the mean frame-to-frame change of the trunk lean while the script holds still
+    (ground-truth phase ``holding`` with under 2 degrees of scripted sway): what a still
+    person would see flicker on the screen, and what the steadiness check must not take
+    for bouncing.
+    """
+    from coach.smoothing import LandmarkSmoother
+
+    errors: dict[str, list] = {"knee_angle": [], "hip_angle": [], "trunk_inclination": []}
+    jitter: list[float] = []
+    for gt, poses in clips:
+        smoother = LandmarkSmoother(params)
+        side = gt["side"]
+        out = np.full_like(poses.xy, np.nan)
+        for i, t in enumerate(poses.t):
+            if poses.detected[i]:
+                out[i], _ = smoother.update(poses.xy[i], poses.visibility[i], float(t))
+            else:
+                smoother.reset()
+        frames = gt["frames"][: len(out)]
+        for name, fn in (("knee_angle", geometry.knee_angle), ("hip_angle", geometry.hip_angle),
+                         ("trunk_inclination", geometry.trunk_inclination)):
+            truth = np.array([np.nan if f[name] is None else f[name] for f in frames])
+            errors[name] += list(np.abs(fn(out, side) - truth))
+        lean = geometry.trunk_inclination(out, side)
+        still = np.array([f["phase"] == "holding" and (f.get("oscillation_pp") or 0) < 2 for f in frames])
+        jitter += list(np.abs(np.diff(lean))[still[1:]])
+    return {**{k: float(np.nanmean(v)) for k, v in errors.items()}, "jitter": float(np.nanmean(jitter))}
+
+
+def tune_smoothing(videos: list[Path], model: str = "full", cache: Path | None = None) -> str:
+    """A table of smoothing_trial over a grid of One Euro parameters, unsmoothed first."""
+    from coach.smoothing import OneEuroParams
+
+    clips = []
+    for video in videos:
+        gt = load_groundtruth(video.with_suffix(".json"))
+        if get_stretch(gt["exercise"]).posture == "seated":
+            clips.append((gt, extract_poses(video, gt["exercise"], model, cache)))
+    rows = [("unsmoothed", smoothing_trial(clips, OneEuroParams(min_cutoff=1e6, beta=0.0)))]
+    for min_cutoff in (0.3, 0.5, 1.0, 2.0):
+        for beta in (2.0, 10.0, 30.0):
+            rows.append((f"min_cutoff {min_cutoff:3.1f} beta {beta:4.1f}",
+                         smoothing_trial(clips, OneEuroParams(min_cutoff=min_cutoff, beta=beta))))
+    lines = [f"{len(clips)} seated clips; MAE in degrees; jitter = mean |change| of the lean per frame while holding still",
+             f"{'parameters':28s} {'knee':>6s} {'hip':>6s} {'trunk':>6s} {'jitter':>7s}"]
+    for name, r in rows:
+        lines.append(f"{name:28s} {r['knee_angle']:6.2f} {r['hip_angle']:6.2f} {r['trunk_inclination']:6.2f} "
+                     f"{r['jitter']:7.3f}")
+    return "\n".join(lines)

@@ -19,7 +19,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class OneEuroParams:
-    """Parameters of the filter; the defaults were tuned on the sample clips.
+    """Parameters of the filter; the defaults were chosen on the sample clips.
+
+    `coach evaluate sample_videos --tune-smoothing` runs a grid over the 12 seated clips: the
+    angle errors against the posed bodies hardly move (they are MediaPipe's bias, not noise:
+    trunk 3.45 unsmoothed vs 3.46 degrees here), while the flicker of the lean of a person
+    holding still drops from 0.086 to 0.037 degrees per frame. Lower ``min_cutoff`` flickers
+    less but lags a slow lean; higher ``beta`` follows quick moves (a bounce) more closely.
 
     min_cutoff: Hz, cutoff when still. Lower = less jitter, more lag at slow motion.
     beta:       how fast the cutoff rises with speed, in Hz per (body size per second).
