@@ -48,7 +48,7 @@ def vector_angle(u: FloatArray, v: FloatArray) -> FloatArray:
     with np.errstate(invalid="ignore"):
         angle = np.degrees(np.arctan2(np.abs(cross), dot))
     # A zero-length vector has no direction: say so instead of returning 0.
-    degenerate = (np.hypot(*np.moveaxis(u, -1, 0)) == 0) | (np.hypot(*np.moveaxis(v, -1, 0)) == 0)
+    degenerate = ((u * u).sum(axis=-1) == 0) | ((v * v).sum(axis=-1) == 0)
     return np.where(degenerate, np.nan, angle)
 
 
