@@ -303,7 +303,8 @@ class Run:
             return {"error": str(exc)[:300]}
         if not st:
             return {"error": "not instrumented"}
-        lat = sorted(st.pop("lat"))
+        arrival = list(st.pop("lat"))  # in the order the frames came back
+        lat = sorted(arrival)
         st.pop("seen", None)
         summary = {k: st[k] for k in ("inFrames", "outFrames", "inDecoded", "outDecoded", "outSizes")}
         summary["samples"] = len(lat)
@@ -311,7 +312,12 @@ class Run:
             summary["median_ms"] = round(statistics.median(lat), 1)
             summary["p90_ms"] = round(lat[min(len(lat) - 1, int(0.9 * len(lat)))], 1)
             summary["max_ms"] = round(lat[-1], 1)
-            summary["all_ms"] = [round(x, 1) for x in lat]
+            summary["all_ms"] = [round(x, 1) for x in arrival]
+            if len(arrival) >= 20:
+                # Growth: the median of the last third against the first third of the run.
+                third = len(arrival) // 3
+                summary["first_third_median_ms"] = round(statistics.median(arrival[:third]), 1)
+                summary["last_third_median_ms"] = round(statistics.median(arrival[-third:]), 1)
         return summary
 
     def stop_and_save(self, page: Page, name: str) -> dict:
