@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -337,20 +338,33 @@ class Run:
 
     # --- the scenario -----------------------------------------------------------------------
 
-    def good_run(self, p) -> None:
-        cfg = self.config["good"]
-        r: dict = {"name": "good", "clip": cfg["clip"]}
-        self.results["runs"]["good"] = r
+    @contextmanager
+    def live_run(self, p, name: str):
+        """One browser with the clip of run ``name`` as its camera, on the Live page, started;
+        yields (config, result, page, camera iframe, start time, panel timeline)."""
+        cfg = self.config[name]
+        r: dict = {"name": name, "clip": cfg["clip"]}
+        self.results["runs"][name] = r
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             *CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={cfg['y4m']}"])
         try:
-            context, page, frame, first = self.open_live(browser, cfg["y4m"], "good", cfg.get("settings"))
+            context, page, frame, first = self.open_live(browser, cfg["y4m"], name, cfg.get("settings"))
             r["first_frame_s"] = round(first, 2)
             r["instrument"] = frame.evaluate(INSTRUMENT, self.config["code"])
-            started = time.monotonic()
             timeline: list = []
-            bands: list = []
             r["timeline"] = timeline
+            yield cfg, r, page, frame, time.monotonic(), timeline
+            context.close()
+        except Exception:
+            if getattr(self, "page", None) is not None and not self.page.is_closed():
+                self.shot(self.page, f"{name}-error")
+            raise
+        finally:
+            browser.close()
+
+    def good_run(self, p) -> None:
+        with self.live_run(p, "good") as (cfg, r, page, frame, started, timeline):
+            bands: list = []
             page.wait_for_timeout(1500)
             self.shot(page, "good-2-video")
             self.shot(page, "good-2-video-only", frame.locator("video").first)
@@ -390,27 +404,9 @@ class Run:
             page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
             r["replay_select"] = page.evaluate(SELECT_TEXT)
             self.shot(page, "good-7-replay")
-            context.close()
-        except Exception:
-            if getattr(self, "page", None) is not None and not self.page.is_closed():
-                self.shot(self.page, f"{r['name']}-error")
-            raise
-        finally:
-            browser.close()
 
     def rounded_run(self, p) -> None:
-        cfg = self.config["rounded"]
-        r: dict = {"name": "rounded", "clip": cfg["clip"]}
-        self.results["runs"]["rounded"] = r
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            *CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={cfg['y4m']}"])
-        try:
-            context, page, frame, first = self.open_live(browser, cfg["y4m"], "rounded", cfg.get("settings"))
-            r["first_frame_s"] = round(first, 2)
-            r["instrument"] = frame.evaluate(INSTRUMENT, self.config["code"])
-            started = time.monotonic()
-            timeline: list = []
-            r["timeline"] = timeline
+        with self.live_run(p, "rounded") as (cfg, r, page, frame, started, timeline):
             want = cfg.get("cue", "Hinge from your hips")
             fault = cfg.get("fault", "Back long (hinge at hips)")
             first_fault: list[float] = []
@@ -428,13 +424,6 @@ class Run:
             self.shot(page, "rounded-3-cue")
             r["latency"] = self.latency(frame)
             r.update(self.stop_and_save(page, "rounded"))
-            context.close()
-        except Exception:
-            if getattr(self, "page", None) is not None and not self.page.is_closed():
-                self.shot(self.page, f"{r['name']}-error")
-            raise
-        finally:
-            browser.close()
 
     def main(self) -> int:
         app = None
