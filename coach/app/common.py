@@ -43,7 +43,8 @@ def get_store() -> SessionStore:
 
 
 def stretch_label(stretch_id: str) -> str:
-    return STRETCHES[stretch_id].name
+    """The stretch's name; an id this version does not know (an older recording) as it is."""
+    return STRETCHES[stretch_id].name if stretch_id in STRETCHES else stretch_id
 
 
 def status_panel(status: LiveStatus, container=None) -> None:

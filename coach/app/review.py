@@ -20,7 +20,7 @@ def history_table(store: SessionStore) -> pd.DataFrame:
     rows = [{
         "id": s.id,
         "date": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-        "stretch": stretch_label(s.exercise) if s.exercise in _stretch_ids() else s.exercise,
+        "stretch": stretch_label(s.exercise),
         "source": s.source,
         "holds done": s.holds_done,
         "time in position (s)": round(s.time_in_position, 1),
@@ -28,12 +28,6 @@ def history_table(store: SessionStore) -> pd.DataFrame:
         "status": s.status,
     } for s in store.list_sessions()]
     return pd.DataFrame(rows)
-
-
-def _stretch_ids() -> set[str]:
-    from coach.stretches import STRETCHES
-
-    return set(STRETCHES)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
