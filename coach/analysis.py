@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from coach.engine import MEASURES, CoachFrame, Engine, SideChoice, event_record
+from coach.engine import MEASURES, Engine, SideChoice, event_record
 from coach.pose import PoseEstimator
 from coach.video import probe, read_frames
 
@@ -41,12 +41,17 @@ def analyze_video(
         last_t = 0.0
         for frame in read_frames(video, color="rgb"):
             result = engine.process_frame(frame.image, frame.t)
-            frames.append(_frame_entry(result))
+            # One record per frame: the session stream keeps the landmarks (replay draws
+            # them), the analysis document does not (SPEC's fields plus the extra ones).
+            record = result.to_record(landmarks=sink is not None)
             last_t = frame.t
             if sink:
-                sink({"type": "frame", **result.to_record()})
+                sink({"type": "frame", **record})
                 for event in result.events:
                     sink(event_record(event))
+            record.pop("xy", None)
+            record.pop("visibility", None)
+            frames.append(record)
             if progress:
                 progress(frame.index + 1, info.frames)
         for event in engine.finish(last_t):
@@ -74,14 +79,6 @@ def analyze_video(
         "warnings": warnings,
         "summary": summarize(frames, holds, warnings),
     }
-
-
-def _frame_entry(result: CoachFrame) -> dict:
-    """A frames[] entry: SPEC's fields plus the extra ones SPEC welcomes."""
-    record = result.to_record()
-    record.pop("xy", None)
-    record.pop("visibility", None)
-    return record
 
 
 def summarize(frames: list[dict], holds: list[dict], warnings: list[dict]) -> dict:

@@ -257,7 +257,7 @@ ANALYSIS_CATEGORIES: list[Category] = [
     ("pose arrays + mask copy", [("coach/pose.py", "from_mediapipe")], []),
     ("frame to mp.Image", [("coach/pose.py", "detect")], ["inference", "pose arrays + mask copy"]),
     ("engine (back measure, smooth, measure, judge, time)", [("coach/engine.py", "process_pose")], []),
-    ("frame records", [("coach/analysis.py", "_frame_entry")], []),
+    ("frame records", [("coach/engine.py", "to_record")], []),
     ("JSON write", [("coach/analysis.py", "write_json")], []),
 ]
 

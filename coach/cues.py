@@ -46,7 +46,7 @@ class CueBoard:
         self._spoken: dict[str, float] = {}
         self._faults_before: set[str] = set()
 
-    def _guidance(self, phase: Phase, rep: int, reps: int, rest_left: float, switching: bool,
+    def _guidance(self, phase: Phase, rep: int, reps: int, switching: bool,
                   sit_tall: bool, turn_side_on: bool) -> tuple[str, str]:
         if phase == "setup":
             return self.stretch.cues["in_frame"], "setup"
@@ -79,7 +79,7 @@ class CueBoard:
         return ranked[(ranked.index(current.source) + 1) % len(ranked)]
 
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
-               rest_left: float = 0.0, switching: bool = False, sit_tall: bool = False,
+               switching: bool = False, sit_tall: bool = False,
                person_seen: bool = True, turn_side_on: bool = False) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in CHECK_PRIORITY if c in faults]
@@ -91,7 +91,7 @@ class CueBoard:
             if choice == "in_frame" and not person_seen:
                 text = NO_PERSON_CUE
         else:
-            text, source = self._guidance(phase, rep, reps, rest_left, switching, sit_tall, turn_side_on)
+            text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on)
             correction = False
         current = self._current
         if current is not None and current.text != text and current.is_correction:

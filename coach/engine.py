@@ -92,8 +92,9 @@ class CoachFrame:
     def shown_faults(self) -> list[str]:
         return [name for name, state in self.checks.items() if state.shown]
 
-    def to_record(self) -> dict:
-        """A JSON-ready dict: the `frames` entry of coach.analysis/1 plus what replay needs."""
+    def to_record(self, landmarks: bool = True) -> dict:
+        """A JSON-ready dict: the `frames` entry of coach.analysis/1 plus what replay needs;
+        ``landmarks=False`` leaves out the smoothed landmarks (``xy``, ``visibility``)."""
         record = {
             "t": round(self.t, 4),
             "detected": self.detected,
@@ -118,7 +119,7 @@ class CoachFrame:
             "height": self.height,
             "back_raw": round(self.back_raw, 2) if math.isfinite(self.back_raw) else None,
         }
-        if self.xy is not None and self.visibility is not None:
+        if landmarks and self.xy is not None and self.visibility is not None:
             record["xy"] = np.round(self.xy, 1).tolist()
             record["visibility"] = np.round(self.visibility, 2).tolist()
         return record
@@ -155,7 +156,7 @@ def event_record(event: Event) -> dict:
     return {"type": "event", "t": round(event.t, 4), "kind": event.kind, "side": event.side, **event.data}
 
 
-def _finite(value: float) -> float | None:
+def finite_or_none(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
@@ -412,13 +413,13 @@ class Engine:
         switching = self.timer.phase == "rest" and self.timer.rep == 1 and self.timer.side_index > 0
         needs_calibration = "hip_hinge" in checks and self.back_baseline is None and self._back_view
         cue = self.cues.update(t, [c for c, s in checks.items() if s.shown], self.timer.phase,
-                               self.timer.rep, self.timer.reps, self.timer.rest_remaining, switching,
+                               self.timer.rep, self.timer.reps, switching,
                                sit_tall=needs_calibration, person_seen=xy is not None,
                                turn_side_on="hip_hinge" in checks and xy is not None and not self._back_view)
         return CoachFrame(
             t=t, detected=xy is not None, xy=xy, visibility=vis, width=width, height=height,
             side=self.side, near_side=near,
-            measures={k: _finite(v) for k, v in m.items()},
+            measures={k: finite_or_none(v) for k, v in m.items()},
             checks=checks, in_position=in_position, phase=self.timer.phase,
             rep=self.timer.rep, reps=self.timer.reps, side_number=self.timer.side_index + 1,
             sides=len(self.timer.sides), hold_elapsed=self.timer.elapsed,

@@ -22,7 +22,7 @@ import numpy as np
 
 from coach import geometry
 from coach.checks import FAULT, OK, count_reversals, threshold_status
-from coach.engine import MEASURES, Engine
+from coach.engine import MEASURES, Engine, finite_or_none
 from coach.groundtruth import load_groundtruth
 from coach.pose import Pose, PoseEstimator
 from coach.stretches import get_stretch
@@ -96,7 +96,7 @@ def run_engine(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], 
                                    z=poses.z[i], back_raw=float(poses.back_raw[i]))
         else:
             frame = engine.observe(None, None, poses.width, poses.height, float(t))
-        records.append(frame.to_record())
+        records.append(frame.to_record(landmarks=False))
     engine.finish(float(poses.t[-1]))
     holds = [{"start": h.start, "end": h.end, "duration": h.duration} for h in engine.timer.holds]
     return records, holds
@@ -120,8 +120,9 @@ def run_naive(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], l
                                        np.where((esh < NAIVE_ESH_ROUNDED) & (lean >= 10), FAULT, OK))
     second = lean if seated else raise_
     steady = []
-    for t in poses.t:
-        window = (poses.t > t - 2.0) & (poses.t <= t)
+    starts = np.searchsorted(poses.t, poses.t - 2.0, side="right")  # each frame's 2 s window
+    for i, start in enumerate(starts):
+        window = slice(start, i + 1)
         bouncing = False
         for signal in (hip[window], second[window]):
             values = signal[~np.isnan(signal)]
@@ -136,8 +137,8 @@ def run_naive(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], l
     records = []
     for i, t in enumerate(poses.t):
         records.append({"t": float(t), "detected": bool(poses.detected[i]),
-                        "knee_angle": _num(knee[i]), "hip_angle": _num(hip[i]),
-                        "trunk_inclination": _num(lean[i]), "leg_raise": _num(raise_[i]),
+                        "knee_angle": finite_or_none(knee[i]), "hip_angle": finite_or_none(hip[i]),
+                        "trunk_inclination": finite_or_none(lean[i]), "leg_raise": finite_or_none(raise_[i]),
                         "spine_flexion": None, "checks": {k: str(v[i]) for k, v in checks.items()}})
     holds = []
     start = None
@@ -149,10 +150,6 @@ def run_naive(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], l
             holds.append({"start": float(start), "end": float(end), "duration": float(end - start)})
             start = None
     return records, holds
-
-
-def _num(value: float) -> float | None:
-    return None if not np.isfinite(value) else float(value)
 
 
 def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
