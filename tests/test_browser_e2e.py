@@ -64,6 +64,9 @@ def results(tmp_path_factory) -> dict:
     for path in out["screenshots"]:
         print("  screenshot:", path)
     for name, run in out["runs"].items():
+        if run.get("retried_after"):
+            # Never hidden: a run that had to be started again says so in the test output.
+            print(f"  {name}: RETRIED once: {run['retried_after']}")
         lat = run.get("latency", {})
         if "median_ms" in lat:
             print(f"  {name}: camera-to-feedback latency median {lat['median_ms']} ms, p90 {lat['p90_ms']} ms "

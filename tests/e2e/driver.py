@@ -168,6 +168,27 @@ class CameraStalled(RuntimeError):
     """The browser's fake camera stopped delivering frames (a harness problem, not the app's)."""
 
 
+# Elements are found by what they are (a data-testid Streamlit or the app sets, a role with an
+# exact name), never by a bare text: a text can also match a hidden element, such as the
+# accessible table Streamlit's data grid keeps, whose "holds done" header once resolved before
+# the visible metric "Holds done" and made the wait time out (issue 9).
+
+def button(where, name: str):
+    """The button named exactly ``name`` (get_by_role matches substrings unless exact)."""
+    return where.get_by_role("button", name=name, exact=True)
+
+
+def metric(page: Page, label: str):
+    """The st.metric tile whose label is exactly ``label``."""
+    return page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
+
+
+def alert(page: Page, kind: str, text: str | re.Pattern):
+    """The st.success / st.info / ... box of ``kind`` ("Success", "Info", ...) that shows ``text``."""
+    return page.locator(f'[data-testid="stAlertContent{kind}"]').filter(has_text=text)
+
+
 def log(*args) -> None:
     print(f"[{time.strftime('%H:%M:%S')}]", *args, flush=True)
 
@@ -258,7 +279,7 @@ class Run:
         # Live is the default page: Streamlit serves it at "/" (the url_path of a default page is
         # not routed; /live shows "Page not found" and then runs the main page anyway).
         page.goto(f"{self.base}/", wait_until="domcontentloaded")
-        page.get_by_role("button", name="Start the session").wait_for(timeout=60_000)
+        button(page, "Start the session").wait_for(timeout=60_000)
         self.wait_idle(page)
         self.shot(page, f"{name}-0-loaded")
         applied = {}
@@ -267,7 +288,7 @@ class Run:
         log(name, "settings", applied)
         self.results["runs"][name]["settings_applied"] = applied
         self.shot(page, f"{name}-1-checkin")
-        page.get_by_role("button", name="Start the session").click()
+        button(page, "Start the session").click()
         frame = self.webrtc_frame(page)
         started = time.monotonic()
         frame.get_by_role("button", name=re.compile(r"^start$", re.I)).click()
@@ -337,22 +358,22 @@ class Run:
 
     def stop_and_save(self, page: Page, name: str) -> dict:
         out: dict = {}
-        page.get_by_role("button", name="Stop session").click()
-        page.get_by_role("button", name="Save and finish").wait_for(timeout=30_000)
+        button(page, "Stop session").click()
+        button(page, "Save and finish").wait_for(timeout=30_000)
         self.shot(page, f"{name}-4-checkout")
-        page.get_by_role("button", name="Save and finish").click()
-        saved = page.get_by_text(re.compile(r"Session saved: \d+ holds completed"))
+        button(page, "Save and finish").click()
+        saved = alert(page, "Success", re.compile(r"Session saved: \d+ holds completed"))
         saved.wait_for(timeout=30_000)
         out["saved_text"] = saved.inner_text()
         # Both buttons come in the same script run, one after the other: wait for the later
         # one too, or the count can race the page (seen once on a clean-clone CI run).
-        for button in ("New session", "Review this session"):
+        for label in ("New session", "Review this session"):
             try:
-                page.get_by_role("button", name=button).wait_for(timeout=10_000)
+                button(page, label).wait_for(timeout=10_000)
             except Exception:
                 pass  # the assertion on summary_buttons reports what is missing
         out["summary_buttons"] = [b for b in ("New session", "Review this session")
-                                  if page.get_by_role("button", name=b).count()]
+                                  if button(page, b).count()]
         self.shot(page, f"{name}-5-summary")
         return out
 
@@ -403,18 +424,18 @@ class Run:
 
             # Sessions page: a fresh browser session reads the saved session from the store.
             page.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Sessions").wait_for(timeout=30_000)
-            page.get_by_text("Holds done").first.wait_for(timeout=30_000)
+            page.get_by_role("heading", name="Sessions", exact=True).wait_for(timeout=30_000)
+            metric(page, "Holds done").wait_for(timeout=30_000)
             page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
             self.wait_idle(page)
-            r["sessions_no_sessions_text"] = page.get_by_text("No sessions yet").count()
+            r["sessions_no_sessions_text"] = alert(page, "Info", "No sessions yet").count()
             r["sessions_select"] = page.evaluate(SELECT_TEXT)
             r["sessions_metrics"] = page.locator('[data-testid="stMetric"]').all_inner_texts()
             r["sessions_chart"] = page.locator('[data-testid="stVegaLiteChart"], .vega-embed').count()
             self.shot(page, "good-6-sessions")
 
             page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Replay").wait_for(timeout=30_000)
+            page.get_by_role("heading", name="Replay", exact=True).wait_for(timeout=30_000)
             page.wait_for_function(
                 "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
                 timeout=30_000, polling=300)
