@@ -1,10 +1,15 @@
 """The coach's Streamlit app: ./dev app (or: streamlit run app.py)."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from coach.app import analyze_page, live_page, replay_page, review
 
-st.set_page_config(page_title="Hamstring stretch coach", page_icon=":material/self_improvement:", layout="wide")
+# The tab icon is a file served by the app itself: a ":material/...:" page icon makes the
+# browser fetch an SVG from fonts.gstatic.com on every page load (nothing may leave the machine).
+ICON = Path(__file__).resolve().parent / "coach" / "app" / "icon.png"
+st.set_page_config(page_title="Hamstring stretch coach", page_icon=str(ICON), layout="wide")
 
 pages = {
     "live": st.Page(live_page.render, title="Live", icon=":material/videocam:", url_path="live", default=True),

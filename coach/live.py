@@ -17,7 +17,7 @@ import numpy as np
 from coach.engine import CoachFrame, Engine, SideChoice, event_record
 from coach.overlay import draw_overlay
 from coach.pose import PoseEstimator
-from coach.session_store import SessionStore, SessionWriter, SessionWriteError
+from coach.session_store import SessionStore, SessionWriter, SessionWriteError, private_file
 
 # Events the UI turns into sounds: a rising tone when a hold starts, a falling one when it
 # completes (issue #5: a tone at hold start and end).
@@ -207,7 +207,8 @@ class _VideoRecorder:
 
         h, w = image.shape[:2]
         if self._container is None:
-            self._container = av.open(str(self.path), "w")
+            # Made 0600 first: the encoder truncates it and keeps the mode.
+            self._container = av.open(str(private_file(self.path)), "w")
             self._stream = self._container.add_stream("libx264", rate=30)
             self._stream.width, self._stream.height = w - w % 2, h - h % 2
             self._stream.pix_fmt = "yuv420p"

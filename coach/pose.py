@@ -16,6 +16,7 @@ import numpy as np
 
 from coach.landmarks import NUM_LANDMARKS
 from coach.model_files import model_path, verify_model
+from coach.offline import keep_mediapipe_offline
 
 ColorOrder = Literal["bgr", "rgb"]
 
@@ -119,6 +120,7 @@ class PoseEstimator:
         # person's terminal in INFO/WARNING lines; errors still print.
         os.environ.setdefault("GLOG_minloglevel", "2")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        keep_mediapipe_offline()  # before the first task: its usage logging phones home
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import errno
 import json
+import logging
 import math
 import os
 import secrets
@@ -70,6 +71,14 @@ SIDES = ("left", "right", "auto")
 STREAM_FILE = "stream.jsonl"
 PID_FILE = "writer.pid"
 
+# Pain answers, session streams and video of a person at home: only their own user may read
+# them. Python's defaults (0755 folders, 0644 files under the usual umask 022) would let every
+# account on the machine in.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+log = logging.getLogger("coach.store")
+
 
 class SessionNotFoundError(KeyError):
     """No session with that id in the index."""
@@ -96,6 +105,52 @@ def data_dir() -> Path:
 
 
 _default_data_dir = data_dir  # SessionStore's parameter of the same name shadows it
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 (or tighten it to 0600 if it exists).
+
+    For files that a library creates itself (SQLite, the video encoder): they keep the mode
+    of a file that is already there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)
+    return path
+
+
+def open_private(path: Path, mode: str = "w", **kwargs: Any):
+    """``open()`` that creates a new file with mode 0600, whatever the umask."""
+    def opener(name: str, flags: int) -> int:
+        fd = os.open(name, flags, PRIVATE_FILE_MODE)
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+        return fd
+    return open(path, mode, opener=opener, **kwargs)
+
+
+def _make_private(root: Path) -> None:
+    """Create the data folder 0700; tighten what the store keeps there if it was made wider.
+
+    Only the store's own entries are touched (the folder, ``sessions.db*``, ``sessions/``), so
+    a COACH_DATA_DIR pointed at a folder holding other things leaves those alone."""
+    root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    ours = [(root, PRIVATE_DIR_MODE), *((p, PRIVATE_FILE_MODE) for p in root.glob("sessions.db*"))]
+    for folder, _dirs, files in os.walk(root / "sessions"):
+        ours.append((Path(folder), PRIVATE_DIR_MODE))
+        ours.extend((Path(folder) / f, PRIVATE_FILE_MODE) for f in files)
+    tightened = []
+    for path, wanted in ours:
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue  # removed meanwhile (another process deleting a session)
+        if mode & 0o077 and not path.is_symlink():
+            path.chmod(wanted)
+            tightened.append(f"{path.relative_to(root).as_posix()} ({mode & 0o777:o})")
+    if tightened:
+        log.warning("data folder %s was readable by other users; tightened %d entries to owner-only: %s",
+                    root, len(tightened), ", ".join(tightened[:5]) + (" ..." if len(tightened) > 5 else ""))
 
 
 def frame_landmarks(xy: np.ndarray, visibility: np.ndarray) -> dict[str, list]:
@@ -509,8 +564,10 @@ class SessionStore:
     def __init__(self, data_dir: Path | None = None) -> None:
         self.root = Path(data_dir) if data_dir is not None else _default_data_dir()
         self.sessions_dir = self.root / "sessions"
-        self.sessions_dir.mkdir(parents=True, exist_ok=True)
-        self._index = _Index(self.root / "sessions.db")
+        _make_private(self.root)
+        self.sessions_dir.mkdir(exist_ok=True, mode=PRIVATE_DIR_MODE)
+        # SQLite gives its -wal and -shm files the mode of the database file.
+        self._index = _Index(private_file(self.root / "sessions.db"))
         self.recover()
 
     def start_session(self, exercise: str, side: str, source: str, settings: dict,
@@ -525,7 +582,7 @@ class SessionStore:
             session_id = _new_session_id(started)
             folder = self.sessions_dir / session_id
             try:
-                folder.mkdir()
+                folder.mkdir(mode=PRIVATE_DIR_MODE)
                 break
             except FileExistsError:
                 continue
@@ -534,11 +591,12 @@ class SessionStore:
                 "source": source, "settings": settings, "source_video": source_video}
         # Stream before index: a crash in between leaves a folder the index ignores, never an
         # index row without a stream.
-        with open(folder / STREAM_FILE, "wb") as stream:
+        with open_private(folder / STREAM_FILE, "wb") as stream:
             stream.write(_encode(meta))
             stream.flush()
             os.fsync(stream.fileno())
-        (folder / PID_FILE).write_text(str(os.getpid()))
+        with open_private(folder / PID_FILE) as pid_file:
+            pid_file.write(str(os.getpid()))
         with _live_lock:
             _live_streams.add((folder / STREAM_FILE).resolve())
         with self._index.transaction() as conn:
@@ -653,7 +711,8 @@ class SessionStore:
             "events": stream.events,
             "frames": stream.frames,
         }
-        Path(path).write_text(json.dumps(document, separators=(",", ":")))
+        with open_private(Path(path)) as out:
+            out.write(json.dumps(document, separators=(",", ":")))
 
     def export_csv(self, session_id: str, path: Path) -> None:
         """One row per frame, for a spreadsheet.
@@ -667,7 +726,7 @@ class SessionStore:
         columns = {"t": None, "phase": None, "cue": None}
         for row in rows:
             columns.update(dict.fromkeys(row))
-        with open(path, "w", newline="") as out:
+        with open_private(Path(path), newline="") as out:
             writer = csv.DictWriter(out, fieldnames=list(columns))
             writer.writeheader()
             writer.writerows(rows)

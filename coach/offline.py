@@ -1,0 +1,41 @@
+"""Keep MediaPipe's usage logging on this machine.
+
+mediapipe 1.2.2 from PyPI posts usage logs ("Clearcut") to https://play.googleapis.com/log
+from inside ``libmediapipe.so``: a DNS query for that host on the first PoseLandmarker, then
+a connection when the machine is online (measured with strace, RECIPES.md; upstream report
+google-ai-edge/mediapipe#6291). There is no documented switch, and neither an empty CA
+bundle nor another host environment in ``BaseOptions`` stops it (both measured).
+
+The uploader is libcurl, linked into the library, and libcurl sends every request through
+the proxy named in ``https_proxy`` without resolving the target host itself. Pointing that at
+port 0 of loopback, where nothing can ever listen, makes every upload fail on the spot with
+"connection refused": no DNS query, no packet off the machine. It is set for this process and
+whatever it starts; the app makes no other outbound requests, so nothing else is routed there
+(and anything that tried would meet the same dead end).
+
+Why not mediapipe 0.10.21, the last release that sends nothing: it needs protobuf < 5, and
+Streamlit 1.67 needs protobuf >= 5.26; going back would also mean Streamlit 1.49,
+streamlit-webrtc 0.67 and NumPy 1.x, the pair RECIPES.md warns breaks again and again.
+``tests/test_outbound.py`` proves the result: zero attempts beyond loopback.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Port 0 cannot be listened on, so a connection there is refused by the kernel at once.
+DEAD_END_PROXY = "http://127.0.0.1:0"
+_PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY")
+# A no_proxy entry that matched Google's hosts would let libcurl go around the dead end.
+_BYPASS_VARS = ("no_proxy", "NO_PROXY")
+
+
+def keep_mediapipe_offline() -> None:
+    """Route MediaPipe's usage-log uploads into a refused loopback connection.
+
+    Must run before the first MediaPipe task is created (libcurl reads the variables per
+    request, so later is still effective for later uploads, but the first one would leak)."""
+    for name in _PROXY_VARS:
+        os.environ[name] = DEAD_END_PROXY
+    for name in _BYPASS_VARS:
+        os.environ.pop(name, None)
