@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+import netwatch
 from e2e import harness  # tests/ is on sys.path under pytest, as for tests/synthetic.py
 
 pytestmark = pytest.mark.browser
@@ -48,8 +50,12 @@ def results(tmp_path_factory) -> dict:
     # 4 s sitting still before each clip plays: the coach first sees the person upright (it
     # takes the back's baseline then), as in front of a real camera after pressing START.
     pad = 4.0
+    work = tmp_path_factory.mktemp("e2e")
+    trace = work / "app.strace"
     config = {
         "port": 8765,
+        # The whole live session runs under the tracer: no network attempt beyond loopback.
+        "trace_prefix": netwatch.prefix(trace) if netwatch.available() else [],
         "data_dir": str(tmp_path_factory.mktemp("coach-data")),
         "good": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "timeout": 90,
                  # The shortest session the sidebar allows: one 5 s hold per leg, no rest.
@@ -58,7 +64,8 @@ def results(tmp_path_factory) -> dict:
         "rounded": {"clip": ROUNDED.name, "y4m": str(harness.clip_to_y4m(ROUNDED, cache, pad_start_s=pad)),
                     "timeout": 90, "cue": BACK_CUE},
     }
-    out = harness.run_scenario(config, harness.ARTIFACTS, tmp_path_factory.mktemp("e2e"), timeout_s=420)
+    out = harness.run_scenario(config, harness.ARTIFACTS, work, timeout_s=420)
+    out["app_trace"] = str(trace) if trace.exists() else None
     print(f"\nbrowser scenario: {out.get('seconds')} s; artefacts in {harness.ARTIFACTS}; load average "
           f"{out.get('loadavg_start', [0])[0]:.1f} -> {out.get('loadavg_end', [0])[0]:.1f} on {out.get('cpus')} CPUs")
     for path in out["screenshots"]:
@@ -88,6 +95,26 @@ def _run(results: dict, name: str) -> dict:
 
 def _explain(run: dict) -> str:
     return "panel timeline:\n" + "\n".join(json.dumps(p) for p in run.get("timeline", [])[-25:])
+
+
+def test_the_live_session_sent_nothing_beyond_loopback(results):
+    """App side: every connect and send of the app's process tree during both live sessions
+    (camera over WebRTC, pose model, recording, review, replay) stayed on loopback."""
+    assert netwatch.available(), "strace is needed (./dev test installs it)"
+    trace = results.get("app_trace")
+    assert trace, "the app ran without the tracer"
+    assert Path(trace).stat().st_size > 0, "the tracer recorded nothing at all"
+    found = netwatch.attempts(Path(trace))
+    print(f"\napp trace: {len(Path(trace).read_text().splitlines())} calls recorded, "
+          f"{len(found)} beyond loopback; telemetry refused at 127.0.0.1:0: {netwatch.loopback_connects(Path(trace), 0)}")
+    assert not found, "network attempts beyond loopback:\n" + "\n".join(found)
+
+
+def test_the_page_loads_nothing_from_another_origin(results):
+    """Browser side: every request of every page, frame and websocket went to the app."""
+    assert results.get("requests", 0) > 50, results.get("requests")
+    assert results.get("pages_checked", 0) >= 5, results.get("pages_checked")  # Live x2, running, Sessions, Replay
+    assert not results.get("foreign_requests"), sorted(set(results["foreign_requests"]))
 
 
 def test_no_step_failed(results):

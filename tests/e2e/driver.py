@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -153,6 +154,18 @@ SELECT_TEXT = """
 """
 SELECT_SHOWS_SESSION = "() => /\\(\\d+ holds\\)/.test((" + SELECT_TEXT + ")())"
 
+# Every resource the document asks to load (icons, styles, scripts, images, frames, media):
+# Playwright does not report a favicon fetch as a request, so the DOM is read as well.
+FOREIGN_LOADS = """
+() => {
+  const urls = [...document.querySelectorAll('link[href], script[src], img[src], iframe[src], video[src], source[src]')]
+    .filter(e => e.tagName !== 'LINK' || /icon|stylesheet|preload|prefetch|manifest|modulepreload/.test(e.rel))
+    .map(e => e.href || e.src);
+  for (const r of performance.getEntriesByType('resource')) urls.push(r.name);
+  return urls.filter(u => /^(https?|wss?):/.test(u) && new URL(u).origin !== location.origin);
+}
+"""
+
 PANEL = """
 () => {
   const get = id => { const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.innerText.trim() : null; };
@@ -201,6 +214,7 @@ class Run:
         self.art = Path(config["artifacts"])
         # The machine's load: latency on a 2-core machine depends on what else runs.
         self.results: dict = {"errors": [], "screenshots": [], "runs": {}, "cpus": os.cpu_count(),
+                              "requests": 0, "foreign_requests": [],
                               "loadavg_start": os.getloadavg()}
         self.t0 = time.monotonic()
 
@@ -208,11 +222,20 @@ class Run:
 
     def start_app(self) -> subprocess.Popen:
         env = {**os.environ, "COACH_DATA_DIR": self.config["data_dir"], "PYTHONUNBUFFERED": "1"}
+        # Started as a person would, without the proxy variables the coach sets for itself, so
+        # that the trace shows what the app does on its own.
+        for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
+                     "no_proxy", "NO_PROXY"):
+            env.pop(name, None)
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", HOST,
                "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        # Every connect and send of the app's process tree, for the outbound-traffic check.
+        cmd = [*self.config.get("trace_prefix", []), *cmd]
         self.app_log = (self.art / "streamlit.log").open("w")
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.app_log, stderr=subprocess.STDOUT)
+        # Its own process group: stopping it stops the tracer and the app together.
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.app_log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -229,6 +252,22 @@ class Run:
         raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def check_loads(self, page: Page) -> None:
+        """Record what the page and its frames (the camera component's iframe) ask to load
+        from another origin."""
+        for frame in page.frames:
+            try:
+                self.results["foreign_requests"].extend(frame.evaluate(FOREIGN_LOADS))
+            except Exception as exc:  # a frame that went away meanwhile
+                log("could not read the loads of a frame:", str(exc)[:100])
+        self.results["pages_checked"] = self.results.get("pages_checked", 0) + 1
+
+    def note_request(self, url: str) -> None:
+        same = url.startswith((self.base + "/", self.base.replace("http", "ws", 1) + "/"))
+        if not same and not url.startswith(("data:", "blob:", "about:")):
+            self.results["foreign_requests"].append(url[:300])
+        self.results["requests"] += 1
 
     def shot(self, page: Page, name: str, locator=None) -> str:
         path = self.art / f"{name}.png"
@@ -273,7 +312,11 @@ class Run:
     def open_live(self, browser, y4m: str, name: str, settings: dict | None):
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
         context.add_init_script(KEEP_LOCAL_STREAM)
+        # Every request the pages make (frames and the component iframe included): the page
+        # may load nothing from another origin.
+        context.on("request", lambda req: self.note_request(req.url))
         page = context.new_page()
+        page.on("websocket", lambda ws: self.note_request(ws.url))
         self.page = page
         page.on("console", lambda m: m.type == "error" and log(f"[{name} console]", m.text[:300]))
         # Live is the default page: Streamlit serves it at "/" (the url_path of a default page is
@@ -281,6 +324,7 @@ class Run:
         page.goto(f"{self.base}/", wait_until="domcontentloaded")
         button(page, "Start the session").wait_for(timeout=60_000)
         self.wait_idle(page)
+        self.check_loads(page)
         self.shot(page, f"{name}-0-loaded")
         applied = {}
         for label, value in (settings or {}).items():
@@ -415,6 +459,7 @@ class Run:
                 m = re.search(r"holds done (\d+)", panel.get("counters") or "")
                 return bool(m and int(m.group(1)) >= 1) or panel.get("phase") in ("Rest", "Done")
 
+            self.check_loads(page)  # with the camera component running
             r["hold_completed"] = self.poll(page, frame, timeline, hold_done, cfg.get("timeout", 90), started,
                                             bands)
             r["bands"] = bands
@@ -432,6 +477,7 @@ class Run:
             r["sessions_select"] = page.evaluate(SELECT_TEXT)
             r["sessions_metrics"] = page.locator('[data-testid="stMetric"]').all_inner_texts()
             r["sessions_chart"] = page.locator('[data-testid="stVegaLiteChart"], .vega-embed').count()
+            self.check_loads(page)
             self.shot(page, "good-6-sessions")
 
             page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
@@ -445,6 +491,7 @@ class Run:
             r["replay_panel"] = page.evaluate(PANEL)
             page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
             r["replay_select"] = page.evaluate(SELECT_TEXT)
+            self.check_loads(page)
             self.shot(page, "good-7-replay")
 
     def rounded_run(self, p) -> None:
@@ -495,11 +542,12 @@ class Run:
             self.results["errors"].append(f"setup: {type(exc).__name__}: {exc}"[:2000])
         finally:
             if app is not None:
-                app.terminate()
+                os.killpg(app.pid, signal.SIGTERM)
                 try:
                     app.wait(10)
                 except subprocess.TimeoutExpired:
-                    app.kill()
+                    os.killpg(app.pid, signal.SIGKILL)
+                    app.wait()
             self.results["seconds"] = round(time.monotonic() - self.t0, 1)
             self.results["loadavg_end"] = os.getloadavg()
             lat = sorted(x for run in self.results["runs"].values() for x in run.get("latency", {}).get("all_ms", []))
