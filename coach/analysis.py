@@ -39,7 +39,10 @@ def analyze_video(
         engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s, estimator=estimator)
         frames: list[dict] = []
         last_t = 0.0
+        size = (info.width, info.height)
         for frame in read_frames(video, color="rgb"):
+            if frame.index == 0:  # the decoded size, after any display rotation
+                size = (frame.image.shape[1], frame.image.shape[0])
             result = engine.process_frame(frame.image, frame.t)
             # One record per frame: the session stream keeps the landmarks (replay draws
             # them), the analysis document does not (SPEC's fields plus the extra ones).
@@ -69,7 +72,7 @@ def analyze_video(
     return {
         "schema": SCHEMA,
         "video": {"path": str(video), "fps": round(info.fps, 3), "frames": len(frames),
-                  "width": info.width, "height": info.height},
+                  "width": size[0], "height": size[1]},
         "exercise": engine.stretch.id,
         "side": engine.timer.sides[0],
         "settings": {"hold_s": engine.stretch.hold_s.value, "reps": int(engine.stretch.reps.value),

@@ -93,13 +93,19 @@ def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model:
                                 rest_s=rest_s, progress=progress)
         except (VideoError, ModelFileError) as exc:
             raise CoachError(str(exc)) from None
-    click.echo(format_summary(doc))
+    nobody = not doc["summary"]["frames_with_person"]
+    if not nobody:
+        # With nobody judged, "0 holds, no warnings" would read as a clean session.
+        click.echo(format_summary(doc))
     if json_out:
         try:
             write_json(doc, json_out)
         except OSError as exc:
             raise CoachError(f"could not write {json_out}: {exc.strerror or exc}") from None
         click.echo(f"wrote {json_out}")
+    if nobody:
+        raise CoachError(f"nobody in view in any of the {doc['summary']['frames']} frames of {video}: "
+                         "film the whole body, side-on")
 
 
 @main.command()

@@ -8,6 +8,9 @@ again, which halves the cost per frame (RECIPES.md: full 15.7 ms vs 32 ms in IMA
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -87,6 +90,26 @@ class Pose:
         )
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for a moment.
+
+    MediaPipe's C++ side prints INFO and WARNING lines ("Created TensorFlow Lite XNNPACK
+    delegate", "Feedback manager requires a model with a single signature") straight to the
+    process's stderr when a task starts, whatever GLOG_minloglevel says: a person running
+    `coach analyze` would read them as errors. Its real failures still arrive, as Python
+    exceptions raised after the descriptor is put back."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class PoseEstimator:
     """MediaPipe PoseLandmarker in VIDEO mode over frames of any size.
 
@@ -137,8 +160,10 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
             output_segmentation_masks=segmentation,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with _native_stderr_silenced():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_ms = -1
+        self._quiet_frames = 2  # the first inferences print their own notes too
 
     def detect(self, frame: np.ndarray, timestamp_ms: float) -> Pose:
         """Landmarks of the person in ``frame`` (H, W, 3 uint8) at ``timestamp_ms``.
@@ -153,7 +178,12 @@ class PoseEstimator:
         self._last_ms = ts
         rgb = frame[:, :, ::-1] if self.color == "bgr" else frame
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, ts)
+        if self._quiet_frames:
+            self._quiet_frames -= 1
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect_for_video(image, ts)
         height, width = frame.shape[:2]
         return Pose.from_mediapipe(result, width, height, ts)
 

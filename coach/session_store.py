@@ -25,8 +25,11 @@ Stream records are dicts with a ``"type"``:
   ``warning_ended``    field ``check``: closes the open row of that check.
 
   Other kinds (``hold_started``, ``side_switched``, ``rep_started``, ``rest_started``,
-  ``done``) are kept in the stream only. Record types other than these three are skipped
-  when loading, so a newer writer's additions do not break an older reader.
+  ``done``) are kept in the stream only.
+- ``"pain"``  ``before`` and/or ``after``: the pain answers, also kept in the index.
+
+Record types other than these four are skipped when loading, so a newer writer's additions
+do not break an older reader. A damaged index is rebuilt from the streams alone.
 
 Times ``t`` are seconds from the start of the session (for a video, from its first frame).
 """
@@ -46,7 +49,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,10 @@ class SessionNotFoundError(KeyError):
 
 class SessionCorruptError(ValueError):
     """A session's stream cannot be read; other sessions are unaffected."""
+
+
+class StoreError(RuntimeError):
+    """The data folder cannot be used at all (its index was written by a newer coach)."""
 
 
 class SessionWriteError(OSError):
@@ -261,6 +268,7 @@ class SessionStream:
     meta: dict
     frames: list[dict]
     events: list[dict]
+    pain: dict = field(default_factory=dict)  # pain_before / pain_after, the last given
 
 
 _SCHEMA = """
@@ -312,6 +320,13 @@ class _Index:
                                      check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
+        try:
+            self._prepare(path)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _prepare(self, path: Path) -> None:
         self._conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL under WAL survives an application crash; a power cut may lose the last
         # transaction, which recover() can rebuild from the stream.
@@ -325,7 +340,31 @@ class _Index:
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={INDEX_VERSION}")
             elif version > INDEX_VERSION:
-                raise RuntimeError(f"{path} was written by a newer coach (index v{version})")
+                raise StoreError(f"{path} was written by a newer version of the coach (index v{version}); "
+                                 "update the coach to open it")
+            else:
+                self._check_tables()
+
+    def _check_tables(self) -> None:
+        """Raise sqlite3.DatabaseError unless the tables are ours and the file is sound."""
+        wanted = {"sessions": {"id", "started_at", "status", "settings", "holds_done"},
+                  "holds": {"session_id", "start", "duration"}, "warnings": {"session_id", "check_name", "start"}}
+        for table, columns in wanted.items():
+            have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if not columns <= have:
+                raise sqlite3.DatabaseError(f"table {table} is missing or has other columns")
+        verdict = self._conn.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+        # A flipped byte inside a row passes quick_check; read every row once, as the pages
+        # will (a few hundred rows: milliseconds).
+        try:
+            for row in self._conn.execute("SELECT * FROM sessions"):
+                _summary(row)
+            self._conn.execute("SELECT * FROM holds").fetchall()
+            self._conn.execute("SELECT * FROM warnings").fetchall()
+        except (sqlite3.Error, ValueError, TypeError) as exc:
+            raise sqlite3.DatabaseError(f"unreadable rows: {exc}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -347,16 +386,74 @@ class _Index:
             self._conn.close()
 
 
+def _number(value: Any) -> float | None:
+    """A finite number from a stream field, or None (a damaged or hand-edited stream)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _choice(value: Any, allowed: Sequence[str], default: str) -> str:
+    return value if value in allowed else default
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _read_meta(path: Path) -> dict | None:
+    """The first record of a stream if it is a meta line, else None."""
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(1_000_000)
+        record = json.loads(first)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) and record.get("type") == "meta" else None
+
+
+def _fold_stream(conn: sqlite3.Connection, session_id: str, started: datetime, stream: SessionStream) -> None:
+    """Index a whole stream: its events, its pain answers, and its end time."""
+    for event in stream.events:
+        _apply_event(conn, session_id, event)
+    for field in ("pain_before", "pain_after"):
+        if stream.pain.get(field) is not None:
+            conn.execute(f"UPDATE sessions SET {field} = ? WHERE id = ?",
+                         (json.dumps(_jsonable(stream.pain[field])), session_id))
+    times = [t for t in (_number(r.get("t")) for r in stream.frames + stream.events) if t is not None]
+    last_t = min(max(times, default=0.0), 10 * 24 * 3600.0)  # a damaged t must not overflow the date
+    conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
+                 (_iso(started + timedelta(seconds=max(0.0, last_t))), session_id))
+
+
 def _apply_event(conn: sqlite3.Connection, session_id: str, event: dict) -> None:
-    """Fold one stream event into the index; the one place the summary rules live."""
-    kind, t = event.get("kind"), float(event.get("t", 0.0))
+    """Fold one stream event into the index; the one place the summary rules live.
+
+    An event whose time or duration is not a number (a damaged stream) is left out."""
+    kind, t = event.get("kind"), _number(event.get("t", 0.0))
+    if t is None:
+        return
     if kind in ("hold_completed", "hold_ended"):
-        duration = float(event.get("duration", 0.0))
+        duration = _number(event.get("duration", 0.0))
+        if duration is None:
+            return
+        start = _number(event.get("start", t - duration))
         completed = kind == "hold_completed"
         conn.execute(
             'INSERT INTO holds (session_id, side, start, "end", duration, completed) '
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, event.get("side"), float(event.get("start", t - duration)), t,
+            (session_id, _text(event.get("side")), t - duration if start is None else start, t,
              duration, int(completed)))
         conn.execute(
             "UPDATE sessions SET holds_done = holds_done + ?, "
@@ -366,13 +463,13 @@ def _apply_event(conn: sqlite3.Connection, session_id: str, event: dict) -> None
         conn.execute(
             'INSERT INTO warnings (session_id, check_name, start, "end", message) '
             "VALUES (?, ?, ?, NULL, ?)",
-            (session_id, event.get("check", ""), t, event.get("message")))
+            (session_id, _text(event.get("check")) or "", t, _text(event.get("message"))))
         conn.execute("UPDATE sessions SET warnings = warnings + 1 WHERE id = ?", (session_id,))
     elif kind == "warning_ended":
         conn.execute(
             'UPDATE warnings SET "end" = ? WHERE rowid = (SELECT max(rowid) FROM warnings '
             'WHERE session_id = ? AND check_name = ? AND "end" IS NULL)',
-            (t, session_id, event.get("check", "")))
+            (t, session_id, _text(event.get("check")) or ""))
 
 
 def _summary(row: sqlite3.Row) -> SessionSummary:
@@ -423,6 +520,10 @@ def _read_stream(session_id: str, path: Path) -> SessionStream:
             stream.frames.append(record)
         elif record.get("type") == "event":
             stream.events.append(record)
+        elif record.get("type") == "pain":
+            for key in ("before", "after"):
+                if record.get(key) is not None:
+                    stream.pain[f"pain_{key}"] = record[key]
     return stream
 
 
@@ -495,7 +596,19 @@ class SessionWriter:
             self._flushed_size += len(chunk)
 
     def set_pain(self, before: Any = None, after: Any = None) -> None:
-        """Record pain ratings (any JSON value); an argument left as None is not changed."""
+        """Record pain ratings (any JSON value); an argument left as None is not changed.
+
+        They go into the stream too (a ``"pain"`` record), so that an index rebuilt from the
+        streams still has them; after close() the record is appended to the file directly."""
+        record = {"type": "pain", "before": before, "after": after}
+        if not self._closed:
+            self.append(record)
+            self.flush()
+        else:
+            with open(self.stream_path, "ab") as stream:
+                stream.write(_encode(record))
+                stream.flush()
+                os.fsync(stream.fileno())
         with self._store._index.transaction() as conn:
             if before is not None:
                 conn.execute("UPDATE sessions SET pain_before = ? WHERE id = ?",
@@ -566,9 +679,26 @@ class SessionStore:
         self.sessions_dir = self.root / "sessions"
         _make_private(self.root)
         self.sessions_dir.mkdir(exist_ok=True, mode=PRIVATE_DIR_MODE)
-        # SQLite gives its -wal and -shm files the mode of the database file.
-        self._index = _Index(private_file(self.root / "sessions.db"))
+        self._index = self._open_index()
+        self.adopt_orphans()
         self.recover()
+
+    def _open_index(self) -> _Index:
+        """sessions.db, or a new one when it cannot be read: the streams are the truth, so
+        the damaged file is set aside (kept, for whoever wants to look) and every session
+        is indexed again from its stream by adopt_orphans()."""
+        path = self.root / "sessions.db"
+        try:
+            # SQLite gives its -wal and -shm files the mode of the database file.
+            return _Index(private_file(path))
+        except sqlite3.DatabaseError as exc:
+            stamp = _utc_now().strftime("%Y%m%d-%H%M%S")
+            for part in sorted(self.root.glob("sessions.db*")):
+                if ".damaged-" not in part.name:
+                    part.rename(part.with_name(part.name.replace("sessions.db", f"sessions.db.damaged-{stamp}", 1)))
+            log.warning("the session index %s could not be read (%s); set aside as sessions.db.damaged-%s and "
+                        "rebuilt from the session recordings", path, exc, stamp)
+            return _Index(private_file(path))
 
     def start_session(self, exercise: str, side: str, source: str, settings: dict,
                       source_video: str | None = None) -> SessionWriter:
@@ -600,8 +730,10 @@ class SessionStore:
         with _live_lock:
             _live_streams.add((folder / STREAM_FILE).resolve())
         with self._index.transaction() as conn:
+            # OR REPLACE: another store may have just indexed this new folder as an orphan
+            # (the instant between its stream and its pid file); the writer's row wins.
             conn.execute(
-                "INSERT INTO sessions (id, started_at, source, exercise, side, settings, "
+                "INSERT OR REPLACE INTO sessions (id, started_at, source, exercise, side, settings, "
                 "status, source_video) VALUES (?, ?, ?, ?, ?, ?, 'recording', ?)",
                 (session_id, _iso(started), source, exercise, side,
                  json.dumps(_jsonable(settings)), source_video))
@@ -651,6 +783,47 @@ class SessionStore:
         path = self._folder(session_id) / relative
         return path if path.exists() else None
 
+    def adopt_orphans(self) -> list[str]:
+        """Index the session folders the index does not know (it was rebuilt, or a crash
+        came between writing a stream and indexing it); returns their ids.
+
+        A folder whose writer is still alive is left to it. A folder whose stream has no
+        readable first line cannot be dated or named: it is left on disk, untouched."""
+        known = {row["id"] for row in self._index.query("SELECT id FROM sessions")}
+        adopted = []
+        for folder in sorted(p for p in self.sessions_dir.iterdir() if p.is_dir()):
+            # No pid file means no writer: start_session writes it before the index row.
+            if folder.name in known or not self._writer_gone(folder, quiet_s=0.0):
+                continue
+            meta = _read_meta(folder / STREAM_FILE)
+            if meta is None:
+                log.warning("session folder %s has no readable recording; left as it is", folder)
+                continue
+            try:
+                stream = _read_stream(folder.name, folder / STREAM_FILE)
+            except SessionCorruptError:
+                stream = None
+            started = _parse_time(meta.get("started_at")) or datetime.fromtimestamp(
+                (folder / STREAM_FILE).stat().st_mtime, timezone.utc)
+            with self._index.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO sessions (id, started_at, source, exercise, side, settings, status, source_video) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (folder.name, _iso(started), _choice(meta.get("source"), SOURCES, "live"),
+                     str(meta.get("exercise") or "unknown"), _choice(meta.get("side"), SIDES, "auto"),
+                     json.dumps(_jsonable(meta.get("settings") if isinstance(meta.get("settings"), dict) else {})),
+                     "corrupt" if stream is None else "recovered",
+                     meta.get("source_video") if isinstance(meta.get("source_video"), str) else None))
+                if stream is not None:
+                    _fold_stream(conn, folder.name, started, stream)
+                if (folder / "video.mp4").exists():
+                    conn.execute("UPDATE sessions SET video_path = 'video.mp4' WHERE id = ?", (folder.name,))
+            (folder / PID_FILE).unlink(missing_ok=True)
+            adopted.append(folder.name)
+        if adopted:
+            log.warning("indexed %d session(s) again from their recordings: %s", len(adopted), ", ".join(adopted))
+        return adopted
+
     def recover(self) -> list[str]:
         """Close sessions whose writer died: rebuild their index rows from the stream.
 
@@ -671,17 +844,13 @@ class SessionStore:
                     conn.execute("UPDATE sessions SET status = 'corrupt' WHERE id = ?",
                                  (session_id,))
             else:
-                last_t = max((float(r.get("t", 0.0)) for r in stream.frames + stream.events),
-                             default=0.0)
                 with self._index.transaction() as conn:
                     conn.execute("DELETE FROM holds WHERE session_id = ?", (session_id,))
                     conn.execute("DELETE FROM warnings WHERE session_id = ?", (session_id,))
                     conn.execute(
                         "UPDATE sessions SET holds_done = 0, time_in_position = 0, "
-                        "warnings = 0, status = 'recovered', ended_at = ? WHERE id = ?",
-                        (_iso(started + timedelta(seconds=last_t)), session_id))
-                    for event in stream.events:
-                        _apply_event(conn, session_id, event)
+                        "warnings = 0, status = 'recovered' WHERE id = ?", (session_id,))
+                    _fold_stream(conn, session_id, started, stream)
             (folder / PID_FILE).unlink(missing_ok=True)
             recovered.append(session_id)
         return recovered
@@ -737,7 +906,7 @@ class SessionStore:
     def _folder(self, session_id: str) -> Path:
         return self.sessions_dir / session_id
 
-    def _writer_gone(self, folder: Path) -> bool:
+    def _writer_gone(self, folder: Path, quiet_s: float = ABANDONED_AFTER_S) -> bool:
         stream = folder / STREAM_FILE
         with _live_lock:
             if stream.resolve() in _live_streams:
@@ -751,7 +920,7 @@ class SessionStore:
         if pid is not None:
             return not _pid_alive(pid)
         try:
-            return time.time() - stream.stat().st_mtime > ABANDONED_AFTER_S
+            return time.time() - stream.stat().st_mtime > quiet_s
         except FileNotFoundError:
             return True
 

@@ -18,7 +18,22 @@ import numpy as np
 
 
 class VideoError(ValueError):
-    """A video that cannot be read; the message is one line meant for the person."""
+    """A video that cannot be read; the message is one line meant for the person.
+
+    ``reason`` is the message without the path, for a page that names the file the person
+    chose rather than where it was saved."""
+
+    def __init__(self, reason: str, path: Path) -> None:
+        super().__init__(f"{reason}: {path}")
+        self.reason = reason
+        self.path = path
+
+
+def _why(exc: Exception) -> str:
+    """FFmpeg's own words for a failure ("Invalid data found when processing input"), not
+    the class name of PyAV's exception."""
+    text = getattr(exc, "strerror", None) or str(exc) or "unreadable"
+    return " ".join(str(text).split())[:120]
 
 
 @dataclass(frozen=True)
@@ -42,16 +57,23 @@ def _open(path: Path):
     import av
 
     if not path.exists():
-        raise VideoError(f"video not found: {path}")
+        raise VideoError("video not found", path)
     if not path.is_file():
-        raise VideoError(f"not a file: {path}")
+        raise VideoError("not a file", path)
+    if path.stat().st_size == 0:
+        raise VideoError("the file is empty (0 bytes)", path)
     try:
         container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoError(f"not a readable video: {path} ({exc.__class__.__name__})") from None
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(f"not a readable video ({_why(exc)})", path) from None
     if not container.streams.video:
         container.close()
-        raise VideoError(f"no video stream in {path}")
+        raise VideoError("no video stream in the file (audio only?)", path)
+    stream = container.streams.video[0]
+    context = stream.codec_context  # None when FFmpeg knows no decoder for the stream
+    if context is None or not context.width or not context.height:
+        container.close()
+        raise VideoError("not a readable video (unknown codec or no picture size)", path)
     return container
 
 
@@ -94,6 +116,7 @@ def read_frames(path: str | Path, color: Literal["bgr", "rgb"] = "rgb") -> Itera
         stream.thread_type = "AUTO"
         fps = float(stream.average_rate or 0.0) or 30.0
         first: float | None = None
+        last_t = 0.0
         index = 0
         try:
             for frame in container.decode(stream):
@@ -101,11 +124,21 @@ def read_frames(path: str | Path, color: Literal["bgr", "rgb"] = "rgb") -> Itera
                 t_abs = float(frame.time) if frame.time is not None else index / fps
                 if first is None:
                     first = t_abs
-                yield VideoFrame(index=index, t=t_abs - first, image=frame.to_ndarray(format=fmt))
+                image = frame.to_ndarray(format=fmt)
+                # A phone filming upright stores landscape frames plus a display rotation
+                # (counter-clockwise degrees); the person is only upright once it is applied.
+                turns = round((frame.rotation or 0) / 90) % 4
+                if turns:
+                    image = np.ascontiguousarray(np.rot90(image, turns))
+                # Damaged or edited files can step back in time; the engine's windows and
+                # the pose tracker need time to move forward.
+                t = t_abs - first if index == 0 else max(t_abs - first, last_t + 0.001)
+                last_t = t
+                yield VideoFrame(index=index, t=t, image=image)
                 index += 1
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"video broken after {index} frames: {path} ({exc.__class__.__name__})") from None
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise VideoError(f"video broken after {index} frames ({_why(exc)})", path) from None
         if index == 0:
-            raise VideoError(f"no frames in video: {path}")
+            raise VideoError("no frames in the video", path)
     finally:
         container.close()

@@ -12,11 +12,8 @@ from coach.app.common import get_store, stretch_label
 from coach.app.review import session_view
 from coach.session_store import SessionWriteError
 from coach.stretches import STRETCHES
-from coach.video import VideoError, probe
-
-VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
-MAX_MB = 500  # also server.maxUploadSize in .streamlit/config.toml
-MAX_MINUTES = 30  # longer recordings take long to analyse on a laptop; split them first
+from coach.upload import MAX_MB, VIDEO_TYPES, UploadRejected, check_upload
+from coach.video import VideoError
 
 
 def render() -> None:
@@ -40,12 +37,9 @@ def render() -> None:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getbuffer())
         try:
-            info = probe(path)
-        except VideoError as exc:
+            info = check_upload(upload.name, upload.size, path)
+        except UploadRejected as exc:
             st.error(str(exc))
-            return
-        if info.duration > MAX_MINUTES * 60:
-            st.error(f"That video is {info.duration / 60:.0f} minutes long; the limit is {MAX_MINUTES} minutes.")
             return
         session_id = _analyse(path, upload.name, exercise, side, info.frames)
     if session_id:
@@ -68,7 +62,7 @@ def _analyse(path: Path, name: str, exercise: str, side: str, total: int) -> str
     try:
         doc = analyze_video(path, exercise, side, progress=progress, sink=writer.append)
     except VideoError as exc:
-        st.error(f"{exc}. The frames before the problem were saved.")
+        st.error(f"{Path(name).name}: {exc.reason}. The frames before the problem were saved.")
         writer.close()
         return writer.session_id
     except SessionWriteError as exc:
@@ -77,6 +71,12 @@ def _analyse(path: Path, name: str, exercise: str, side: str, total: int) -> str
     writer.close()
     bar.progress(1.0, text="Done")
     s = doc["summary"]
+    if not s["frames_with_person"]:
+        # Nothing was judged: an empty session would read as a clean one.
+        get_store().delete(writer.session_id)
+        st.error(f"Nobody was seen in {Path(name).name} ({s['frames']} frames). Film the whole body, side-on, "
+                 "2-3 m from the camera.")
+        return None
     st.success(f"{s['holds_completed']} holds completed, {s['time_in_position']:.0f} s in position, "
                f"{len(doc['warnings'])} warnings.")
     return writer.session_id
