@@ -7,6 +7,7 @@ lock, and the page never waits for a frame: it reads the latest snapshot.
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,12 @@ from coach.session_store import SessionStore, SessionWriter, SessionWriteError, 
 # Events the UI turns into sounds: a rising tone when a hold starts, a falling one when it
 # completes (issue #5: a tone at hold start and end).
 TONE_EVENTS = {"hold_started": "start", "hold_completed": "end", "done": "end"}
+
+# A camera that has sent frames and then none for this long is gone (unplugged, its track
+# stopped, the laptop lid shut): the session is saved and ended rather than left open. A
+# browser camera at 15-30 fps never pauses this long; a loaded 2-core machine's worst gap
+# between processed frames in the browser test was well under a second.
+CAMERA_LOST_S = 5.0
 
 
 @dataclass
@@ -49,6 +56,7 @@ class LiveStatus:
     processing_ms: float = 0.0
     session_id: str | None = None
     error: str | None = None
+    camera_lost: bool = False  # the camera stopped; the session was saved and ended
     speak: list[str] = field(default_factory=list)  # sentences not yet spoken
     tones: list[str] = field(default_factory=list)  # "start" / "end" not yet played
 
@@ -86,6 +94,7 @@ class LiveSession:
                                   reps=int(self.engine.stretch.reps.value), sides=len(self.engine.timer.sides))
         self._t0: float | None = None
         self._last_t = 0.0
+        self._last_frame_at: float | None = None  # monotonic time of the last camera frame
         self._closed = False
         self.writer: SessionWriter | None = None
         self._video = None
@@ -114,6 +123,7 @@ class LiveSession:
                 self._estimator = PoseEstimator(self._model, color=self.color, segmentation=True)
                 self.engine.estimator = self._estimator
             now = time.monotonic()
+            self._last_frame_at = now
             if t is None:
                 self._t0 = now if self._t0 is None else self._t0
                 t = now - self._t0
@@ -136,8 +146,12 @@ class LiveSession:
             if self._video is not None:
                 self._video.write(image, frame.t)
         except (SessionWriteError, OSError) as exc:
-            # Keep coaching: the person is mid-stretch. The page shows the error.
-            self._status.error = str(exc)
+            # Keep coaching: the person is mid-stretch. The page shows this, once.
+            reason = ("the disk is full" if exc.errno == errno.ENOSPC
+                      else f"the recording could not be written ({exc.strerror or exc})")
+            minutes, seconds = divmod(int(frame.t), 60)
+            self._status.error = (f"Recording stopped at {minutes}:{seconds:02d}: {reason}. Everything before "
+                                  "that is saved, and the coaching goes on.")
 
     def _update_status(self, frame: CoachFrame, ms: float) -> None:
         s = self._status
@@ -184,6 +198,29 @@ class LiveSession:
                 self._estimator.close()
             self._status.running = False
             return self.session_id
+
+    def end_if_camera_lost(self, now: float | None = None, after_s: float = CAMERA_LOST_S) -> bool:
+        """Save and end the session when the camera, having sent frames, has been silent for
+        ``after_s``; also right away once the camera's track has ended (``camera_ended``).
+        Returns whether the session ended for that reason. The page calls it every tick."""
+        with self._lock:
+            last = self._last_frame_at
+            lost = self._status.camera_lost or (
+                last is not None and not self._closed and (now or time.monotonic()) - last > after_s)
+        if lost and not self._closed:
+            self.stop()
+        if lost:
+            with self._lock:
+                self._status.camera_lost = True
+        return lost
+
+    def camera_ended(self) -> None:
+        """The camera's video track ended (streamlit-webrtc's on_video_ended, a worker thread)."""
+        with self._lock:
+            if self._last_frame_at is None:
+                return  # ended before it began: nothing recorded, nothing to save
+            self._status.camera_lost = True
+        self.stop()
 
     def set_pain_after(self, answers: dict) -> None:
         """Pain answers given after stop() closed the writer go straight to the index."""

@@ -42,6 +42,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -201,6 +202,17 @@ def _iso(moment: datetime | None) -> str | None:
 def _new_session_id(now: datetime) -> str:
     # Sortable by start time; the random tail separates two sessions started in one second.
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+# What _new_session_id makes, and nothing else: an id is a folder name, so "../x" or an
+# absolute path must never reach the file system (delete() removes a folder).
+_SESSION_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
+
+
+def _checked_id(session_id: object) -> str:
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        raise SessionNotFoundError(f"no session {str(session_id)[:80]!r}: not a session id")
+    return session_id
 
 
 def _write_error(path: Path, error: OSError) -> SessionWriteError:
@@ -793,6 +805,8 @@ class SessionStore:
         adopted = []
         for folder in sorted(p for p in self.sessions_dir.iterdir() if p.is_dir()):
             # No pid file means no writer: start_session writes it before the index row.
+            if not _SESSION_ID.fullmatch(folder.name):
+                continue  # not a folder the store made
             if folder.name in known or not self._writer_gone(folder, quiet_s=0.0):
                 continue
             meta = _read_meta(folder / STREAM_FILE)
@@ -833,7 +847,10 @@ class SessionStore:
         recovered = []
         for row in rows:
             session_id = row["id"]
-            folder = self._folder(session_id)
+            try:
+                folder = self._folder(session_id)
+            except SessionNotFoundError:
+                continue  # a damaged row; adopt_orphans indexed its folder again if it exists
             if not self._writer_gone(folder):
                 continue
             started = datetime.fromisoformat(row["started_at"])
@@ -904,7 +921,7 @@ class SessionStore:
         self._index.close()
 
     def _folder(self, session_id: str) -> Path:
-        return self.sessions_dir / session_id
+        return self.sessions_dir / _checked_id(session_id)
 
     def _writer_gone(self, folder: Path, quiet_s: float = ABANDONED_AFTER_S) -> bool:
         stream = folder / STREAM_FILE

@@ -51,11 +51,11 @@ def results(tmp_path_factory) -> dict:
     # takes the back's baseline then), as in front of a real camera after pressing START.
     pad = 4.0
     work = tmp_path_factory.mktemp("e2e")
-    trace = work / "app.strace"
     config = {
         "port": 8765,
-        # The whole live session runs under the tracer: no network attempt beyond loopback.
-        "trace_prefix": netwatch.prefix(trace) if netwatch.available() else [],
+        # The whole live session runs under the tracer (one file per start of the app): no
+        # network attempt beyond loopback.
+        "trace_dir": str(work),
         "data_dir": str(tmp_path_factory.mktemp("coach-data")),
         "good": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "timeout": 90,
                  # The shortest session the sidebar allows: one 5 s hold per leg, no rest.
@@ -63,9 +63,11 @@ def results(tmp_path_factory) -> dict:
         # Default settings (30 s holds): the back rounds 12 s into the clip's hold.
         "rounded": {"clip": ROUNDED.name, "y4m": str(harness.clip_to_y4m(ROUNDED, cache, pad_start_s=pad)),
                     "timeout": 90, "cue": BACK_CUE},
+        # A third session, cut short by kill -9 of the whole app 6 s in; then a restart.
+        "killed": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "record_s": 6},
     }
     out = harness.run_scenario(config, harness.ARTIFACTS, work, timeout_s=420)
-    out["app_trace"] = str(trace) if trace.exists() else None
+    out["app_traces"] = [str(t) for t in sorted(work.glob("app-*.strace"))]
     print(f"\nbrowser scenario: {out.get('seconds')} s; artefacts in {harness.ARTIFACTS}; load average "
           f"{out.get('loadavg_start', [0])[0]:.1f} -> {out.get('loadavg_end', [0])[0]:.1f} on {out.get('cpus')} CPUs")
     for path in out["screenshots"]:
@@ -101,13 +103,40 @@ def test_the_live_session_sent_nothing_beyond_loopback(results):
     """App side: every connect and send of the app's process tree during both live sessions
     (camera over WebRTC, pose model, recording, review, replay) stayed on loopback."""
     assert netwatch.available(), "strace is needed (./dev test installs it)"
-    trace = results.get("app_trace")
-    assert trace, "the app ran without the tracer"
-    assert Path(trace).stat().st_size > 0, "the tracer recorded nothing at all"
-    found = netwatch.attempts(Path(trace))
-    print(f"\napp trace: {len(Path(trace).read_text().splitlines())} calls recorded, "
-          f"{len(found)} beyond loopback; telemetry refused at 127.0.0.1:0: {netwatch.loopback_connects(Path(trace), 0)}")
+    traces = [Path(t) for t in results.get("app_traces", [])]
+    assert len(traces) == 2, f"expected a trace of each start of the app (before and after kill -9): {traces}"
+    found = []
+    for trace in traces:
+        assert trace.stat().st_size > 0, f"the tracer recorded nothing at all in {trace}"
+        found += netwatch.attempts(trace)
+        print(f"\n{trace.name}: {len(trace.read_text().splitlines())} calls recorded, "
+              f"{len(netwatch.attempts(trace))} beyond loopback; telemetry refused at 127.0.0.1:0: "
+              f"{netwatch.loopback_connects(trace, 0)}")
     assert not found, "network attempts beyond loopback:\n" + "\n".join(found)
+
+
+def test_a_second_tab_breaks_nothing(results):
+    tab = _run(results, "good").get("second_tab")
+    assert tab and tab["sessions_heading"], tab
+    assert tab["exceptions"] == 0 and tab["first_tab_exceptions"] == 0, tab
+
+
+def test_a_camera_that_stops_ends_and_saves_the_session_by_itself(results):
+    run = _run(results, "rounded")
+    waited = run.get("camera_lost_checkout_s")
+    assert waited is not None, "no checkout after the camera stopped"
+    print(f"\ncamera stopped: checkout {waited} s later")
+    assert waited <= 20, waited
+    assert re.match(r"Session saved: \d+ holds completed", run.get("saved_text", "")), run.get("saved_text")
+
+
+def test_kill_9_mid_session_then_restart_loses_no_session(results):
+    run = _run(results, "killed")
+    assert run.get("killed_after_s"), run
+    # good, rounded and the killed one; the killed one is recovered from its stream.
+    assert run.get("sessions_after_restart") == 3, run
+    assert "recovered" in run.get("statuses_after_restart", ""), run
+    assert re.search(r"\(\d+ holds\)", run.get("replay_after_restart", "")), run
 
 
 def test_the_page_loads_nothing_from_another_origin(results):

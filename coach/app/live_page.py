@@ -95,6 +95,8 @@ def render() -> None:
         return
 
     if stage == "checkout":
+        if state.get("camera_note"):
+            st.warning(state.pop("camera_note"))
         st.title("How do you feel now?")
         answers = _pain_form("form_pain_after", after=True)
         if answers is not None:
@@ -127,8 +129,16 @@ def _running(live: LiveSession, settings: dict) -> None:
             _server_side_loop(live, settings, panel)
 
 
+CAMERA_LOST_NOTE = ("The camera stopped sending pictures, so the session was saved and ended. "
+                    "Everything up to that moment is kept.")
+
+
 @st.fragment(run_every=0.3)
 def _panel_fragment(live: LiveSession, muted: bool) -> None:
+    if live.end_if_camera_lost():
+        st.session_state.camera_note = CAMERA_LOST_NOTE
+        st.session_state.live_stage = "checkout"
+        st.rerun()
     status = live.status()
     if status.error:
         st.error(status.error)
@@ -156,6 +166,8 @@ def _browser_camera(live: LiveSession) -> None:
         rtc_configuration={"iceServers": []},
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_frame_callback=callback,
+        # The camera's track ended (device gone, camera stopped): save and end the session.
+        on_video_ended=live.camera_ended,
         async_processing=True,
     )
 
@@ -208,7 +220,7 @@ def _camera_frames(capture):
         while True:
             ok, image = capture.read()
             if not ok:
-                st.warning("The camera stopped sending pictures.")
+                st.session_state.camera_note = CAMERA_LOST_NOTE
                 return
             yield time.monotonic() - t0, image
     finally:

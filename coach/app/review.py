@@ -180,6 +180,10 @@ def render() -> None:
     if table.empty:
         st.info("No sessions yet. Do a stretch on the Live page, or analyse a video.")
         return
+    statuses = ",".join(table["status"])
+    st.markdown(f"<p data-testid='coach-session-count' data-count='{len(table)}' data-statuses='{statuses}'>"
+                f"{len(table)} session{'s' if len(table) != 1 else ''} recorded on this computer</p>",
+                unsafe_allow_html=True)
     st.dataframe(table.drop(columns=["id"]), hide_index=True, use_container_width=True)
     ids = table["id"].tolist()
     chosen = st.session_state.get("review_session")

@@ -27,6 +27,8 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+import netwatch  # noqa: E402  (tests/netwatch.py: the tracer the outbound tests use)
 HOST = "127.0.0.2"
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_FLAGS = [
@@ -230,9 +232,12 @@ class Run:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", HOST,
                "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-        # Every connect and send of the app's process tree, for the outbound-traffic check.
-        cmd = [*self.config.get("trace_prefix", []), *cmd]
-        self.app_log = (self.art / "streamlit.log").open("w")
+        # Every connect and send of the app's process tree, for the outbound-traffic check:
+        # one trace file per start of the app.
+        if self.config.get("trace_dir") and netwatch.available():
+            self.app_starts = getattr(self, "app_starts", 0) + 1
+            cmd = [*netwatch.prefix(Path(self.config["trace_dir"]) / f"app-{self.app_starts}.strace"), *cmd]
+        self.app_log = (self.art / "streamlit.log").open("a")
         # Its own process group: stopping it stops the tracer and the app together.
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.app_log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -400,9 +405,10 @@ class Run:
                 summary["last_third_median_ms"] = round(statistics.median(arrival[-third:]), 1)
         return summary
 
-    def stop_and_save(self, page: Page, name: str) -> dict:
+    def stop_and_save(self, page: Page, name: str, press_stop: bool = True) -> dict:
         out: dict = {}
-        button(page, "Stop session").click()
+        if press_stop:
+            button(page, "Stop session").click()
         button(page, "Save and finish").wait_for(timeout=30_000)
         self.shot(page, f"{name}-4-checkout")
         button(page, "Save and finish").click()
@@ -465,6 +471,7 @@ class Run:
             r["bands"] = bands
             self.shot(page, "good-3-hold-done")
             r["latency"] = self.latency(frame)
+            r["second_tab"] = self.second_tab(page)
             r.update(self.stop_and_save(page, "good"))
 
             # Sessions page: a fresh browser session reads the saved session from the store.
@@ -494,6 +501,53 @@ class Run:
             self.check_loads(page)
             self.shot(page, "good-7-replay")
 
+    def second_tab(self, page: Page) -> dict:
+        """A second tab on the same app while the first records: it reads the store as the
+        first writes, and neither breaks the other."""
+        other = page.context.new_page()
+        try:
+            other.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
+            other.get_by_role("heading", name="Sessions", exact=True).wait_for(timeout=30_000)
+            self.wait_idle(other)
+            out = {"sessions_heading": True, "exceptions": other.locator('[data-testid="stException"]').count()}
+            self.shot(other, "good-3b-second-tab")
+        finally:
+            other.close()
+        page.wait_for_timeout(1000)
+        out["first_tab_exceptions"] = page.locator('[data-testid="stException"]').count()
+        return out
+
+    def killed_run(self, p) -> None:
+        """kill -9 of the whole app in the middle of a live session, then a restart: every
+        session saved before, and the one cut short, must list and replay."""
+        with self.live_run(p, "killed") as (cfg, r, page, frame, started, timeline):
+            self.poll(page, frame, timeline, lambda panel: False, cfg.get("record_s", 6), started)
+            r["frames_before_kill"] = page.evaluate(PANEL)
+            os.killpg(self.app.pid, signal.SIGKILL)
+            self.app.wait()
+            r["killed_after_s"] = round(time.monotonic() - started, 1)
+            log("killed the app with SIGKILL", r["killed_after_s"], "s into the session")
+        self.app = self.start_app()
+        context = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = context.new_page()
+            page.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Sessions", exact=True).wait_for(timeout=30_000)
+            count = page.locator('[data-testid="coach-session-count"]')
+            count.wait_for(timeout=30_000)
+            r["sessions_after_restart"] = int(count.get_attribute("data-count"))
+            r["statuses_after_restart"] = count.get_attribute("data-statuses")
+            self.shot(page, "killed-6-sessions-after-restart")
+            page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Replay", exact=True).wait_for(timeout=30_000)
+            page.wait_for_function(
+                "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
+                timeout=30_000, polling=300)
+            r["replay_after_restart"] = page.evaluate(SELECT_TEXT)
+            self.shot(page, "killed-7-replay-after-restart")
+        finally:
+            context.close()
+
     def rounded_run(self, p) -> None:
         with self.live_run(p, "rounded") as (cfg, r, page, frame, started, timeline):
             want = cfg.get("cue", "Hinge from your hips")
@@ -512,14 +566,26 @@ class Run:
             r["fault_seen"] = any(fault in (panel.get("faults") or []) for panel in timeline)
             self.shot(page, "rounded-3-cue")
             r["latency"] = self.latency(frame)
-            r.update(self.stop_and_save(page, "rounded"))
+            # The camera goes away mid-session (its track stopped, as when a camera is
+            # unplugged): the coach must save and end the session by itself.
+            frame.evaluate("() => window.__coachLocal.getTracks().forEach(t => t.stop())")
+            stopped = time.monotonic()
+            note = alert(page, "Warning", "The camera stopped sending pictures")
+            try:
+                note.wait_for(timeout=30_000)
+                r["camera_lost_checkout_s"] = round(time.monotonic() - stopped, 1)
+            except Exception as exc:
+                r["camera_lost_checkout_s"] = None
+                log("no checkout after the camera stopped:", str(exc)[:200])
+            r.update(self.stop_and_save(page, "rounded", press_stop=False))
 
     def main(self) -> int:
-        app = None
+        self.app = None
         try:
-            app = self.start_app()
+            self.app = self.start_app()
             with sync_playwright() as p:
-                for name, step in (("good", self.good_run), ("rounded", self.rounded_run)):
+                for name, step in (("good", self.good_run), ("rounded", self.rounded_run),
+                                   ("killed", self.killed_run)):
                     if name not in self.config:
                         continue
                     t = time.monotonic()
@@ -541,7 +607,8 @@ class Run:
             traceback.print_exc()
             self.results["errors"].append(f"setup: {type(exc).__name__}: {exc}"[:2000])
         finally:
-            if app is not None:
+            app = self.app
+            if app is not None and app.poll() is None:
                 os.killpg(app.pid, signal.SIGTERM)
                 try:
                     app.wait(10)
