@@ -8,7 +8,7 @@ recorded session replayed through it gives the verdicts it gave live.
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,21 +37,25 @@ from coach.pose import Pose, PoseEstimator
 from coach.smoothing import LandmarkSmoother, LowPass, OneEuroParams
 from coach.spine import HINGE_SHIFT_PER_DEG, back_flexion
 from coach.stretches import Stretch, get_stretch
+from coach.timebase import FrameRate, SampleWindow
 
 SideChoice = Literal["left", "right", "auto"]
 MEASURES = ("knee_angle", "hip_angle", "trunk_inclination", "leg_raise", "spine_flexion")
 
 # The person's own upright back is the baseline of the spine measure (SPEC hip_hinge); it
-# is the median of the last 3 s (45 frames at 15 fps) of upright sitting before a lean, and
-# at least 10 frames of it are needed before the back can be judged at all.
-BASELINE_FRAMES = 45
-BASELINE_MIN_FRAMES = 10
+# is the median of the last 3 s of upright sitting before a lean (45 frames at 15 fps), and
+# at least 2/3 s of it (10 frames at 15 fps) is needed before the back can be judged at all.
+# Windows are seconds, turned into frames at the rate the timestamps show (coach/timebase.py).
+BASELINE_S = 3.0
+BASELINE_MIN_S = 2 / 3
 # Back flexion from one frame's mask is ragged; low-pass it at 1.5 Hz: rounding is slow,
 # bouncing is caught by the steadiness check on the angles, not by the back contour.
 BACK_SMOOTHING_HZ = 1.5
 # Votes over the last second decide the stretched side and the side facing the camera,
-# so a single misread frame cannot swap legs.
-SIDE_VOTE_FRAMES = 15
+# so a single misread frame cannot swap legs; the stretched side is decided once half a
+# second of votes is in.
+SIDE_VOTE_S = 1.0
+SIDE_DECIDE_S = 7 / 15  # 7 frames at 15 fps, as the sample clips were tuned with
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,8 @@ class Engine:
         self.side_choice = side
         self.estimator = estimator
         self.smoother = LandmarkSmoother(smoothing)
-        self.legs = feet_fixer() if self.stretch.posture == "seated" else raised_leg_labeller()
+        self.rate = FrameRate()
+        self.legs = feet_fixer(self.rate) if self.stretch.posture == "seated" else raised_leg_labeller()
         first: Side = "left" if side == "auto" else side
         self.timer = HoldTimer(self.stretch.hold_s.value, int(self.stretch.reps.value),
                                self.stretch.rest_s.value, sides_for(first, both_sides))
@@ -213,10 +218,10 @@ class Engine:
         self.hysteresis = {c: Hysteresis() for c in self.stretch.checks}
         self.steadiness = SteadinessMonitor()
         self._back = LowPass(BACK_SMOOTHING_HZ)
-        self._upright_backs: deque[float] = deque(maxlen=BASELINE_FRAMES)
+        self._upright_backs: SampleWindow[float] = SampleWindow(BASELINE_S, self.rate)
         self.back_baseline: float | None = None
-        self._side_votes: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
-        self._near_votes: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
+        self._side_votes: SampleWindow[Side] = SampleWindow(SIDE_VOTE_S, self.rate)
+        self._near_votes: SampleWindow[Side] = SampleWindow(SIDE_VOTE_S, self.rate)
         self._side_detected = side != "auto"
         self.warnings: list[dict] = []  # shown-fault intervals: check, start, end, message
         self._open_warnings: dict[str, dict] = {}
@@ -250,6 +255,7 @@ class Engine:
     def observe(self, xy: np.ndarray | None, visibility: np.ndarray | None, width: int, height: int,
                 t: float, *, z: np.ndarray | None = None, back_raw: float = math.nan) -> CoachFrame:
         """One moment from raw landmarks and the raw back measure (NaN when unseen)."""
+        self.rate.update(t)
         if xy is None or visibility is None:
             self.smoother.reset()
             self.legs.reset()
@@ -289,14 +295,14 @@ class Engine:
         first_side_open = self.timer.side_index == 0 and not any(h.completed for h in self.timer.holds)
         if self._side_detected or not first_side_open or self.timer.phase not in ("setup", "positioning"):
             return
-        if self.stretch.posture == "lying" and len(self._side_votes) >= SIDE_VOTE_FRAMES // 2:
+        if self.stretch.posture == "lying" and self._side_votes.filled(SIDE_DECIDE_S):
             # Lying, MediaPipe's left/right labels flip while the person holds still: the
             # first decision stands, and the raised leg is measured whatever its label.
             return
         guess = detect_stretched_side(xy, self.stretch.posture)
         if guess is not None:
             self._side_votes.append(guess)
-        if len(self._side_votes) >= SIDE_VOTE_FRAMES // 2:
+        if self._side_votes.filled(SIDE_DECIDE_S):
             winner = Counter(self._side_votes).most_common(1)[0][0]
             if winner != self.timer.sides[0]:
                 self.timer.sides = (winner, other_side(winner)) if len(self.timer.sides) == 2 else (winner,)
@@ -321,8 +327,8 @@ class Engine:
             upright = math.isfinite(lean) and abs(lean) < LEANING_DEG
             if upright and self.timer.phase in ("setup", "positioning", "rest"):
                 self._upright_backs.append(back)
-                if len(self._upright_backs) >= BASELINE_MIN_FRAMES:
-                    self.back_baseline = float(np.median(self._upright_backs))
+                if self._upright_backs.filled(BASELINE_MIN_S):
+                    self.back_baseline = float(np.median(list(self._upright_backs)))
             if self.back_baseline is not None and math.isfinite(lean):
                 m["spine_flexion"] = back - self.back_baseline - HINGE_SHIFT_PER_DEG * max(lean, 0.0)
         return m, other_raise

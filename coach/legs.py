@@ -22,6 +22,7 @@ import numpy as np
 
 from coach.geometry import knee_angle, leg_raise
 from coach.landmarks import Landmark
+from coach.timebase import FrameRate, SampleWindow
 
 FEET = (
     (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
@@ -32,9 +33,9 @@ FEET = (
 STRAIGHTER_BY = 15.0
 # ...while leaving the other leg clearly bent, as the resting leg of a seated stretch is.
 OTHER_BENT_BELOW = 130.0
-# The decision follows the majority of the last second of frames (15 at 15 fps), so one
-# odd frame never swaps the legs under a person who is holding still.
-VOTE_FRAMES = 15
+# The decision follows the majority of the last second of frames (15 at 15 fps, 30 at 30),
+# so one odd frame never swaps the legs under a person who is holding still.
+VOTE_S = 1.0
 
 
 LEGS = (
@@ -81,12 +82,14 @@ def feet_swapped(xy: np.ndarray) -> np.ndarray:
 
 
 class SwapVote:
-    """Frame by frame: apply ``swap`` when most of the last second's frames call for it."""
+    """Frame by frame: apply ``swap`` when most of the last ``seconds`` of frames call for it
+    (with no ``rate``, the last frame alone decides)."""
 
-    def __init__(self, swap, evidence, frames: int = VOTE_FRAMES) -> None:
+    def __init__(self, swap, evidence, rate: FrameRate | None = None, seconds: float = VOTE_S) -> None:
         self._swap = swap
         self._evidence = evidence
-        self._votes: deque[bool] = deque(maxlen=frames)
+        self._votes: SampleWindow[bool] | deque[bool] = (
+            SampleWindow(seconds, rate) if rate is not None else deque(maxlen=1))
 
     def reset(self) -> None:
         self._votes.clear()
@@ -98,9 +101,9 @@ class SwapVote:
         return xy
 
 
-def feet_fixer() -> SwapVote:
+def feet_fixer(rate: FrameRate) -> SwapVote:
     """Seated stretches: swap the feet back when MediaPipe crossed them."""
-    return SwapVote(swap_feet, feet_swapped)
+    return SwapVote(swap_feet, feet_swapped, rate)
 
 
 def raised_leg_labeller() -> SwapVote:
@@ -109,4 +112,4 @@ def raised_leg_labeller() -> SwapVote:
     Decided frame by frame: MediaPipe's labels flip from one frame to the next, and a raised
     leg 20 degrees above the other is unambiguous in a single frame.
     """
-    return SwapVote(swap_legs, other_leg_raised, frames=1)
+    return SwapVote(swap_legs, other_leg_raised)
