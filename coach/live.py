@@ -249,7 +249,11 @@ class _VideoRecorder:
             self._stream = self._container.add_stream("libx264", rate=30)
             self._stream.width, self._stream.height = w - w % 2, h - h % 2
             self._stream.pix_fmt = "yuv420p"
+            # Timestamps in milliseconds of the session clock, in the stream and the encoder
+            # alike: with the encoder left at 1/30 s per tick, a millisecond pts was read as a
+            # frame number and a 48 s session came out 1599 s long (issue 13).
             self._stream.time_base = Fraction(1, 1000)
+            self._stream.codec_context.time_base = Fraction(1, 1000)
             self._stream.options = {"preset": "veryfast", "crf": "26"}
         if (w - w % 2, h - h % 2) != (self._stream.width, self._stream.height):
             import cv2
@@ -257,9 +261,10 @@ class _VideoRecorder:
             image = cv2.resize(image, (self._stream.width, self._stream.height))
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[: self._stream.height, : self._stream.width]),
                                            format=self._format)
-        pts = max(int(t * 1000), self._last_pts + 1)
+        pts = max(int(round(t * 1000)), self._last_pts + 1)
         self._last_pts = pts
         frame.pts = pts
+        frame.time_base = Fraction(1, 1000)
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 

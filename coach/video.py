@@ -142,3 +142,23 @@ def read_frames(path: str | Path, color: Literal["bgr", "rgb"] = "rgb") -> Itera
             raise VideoError("no frames in the video", path)
     finally:
         container.close()
+
+
+def frame_at(path: str | Path, t: float, color: Literal["bgr", "rgb"] = "bgr") -> np.ndarray | None:
+    """The frame on screen at ``t`` seconds of the video's own clock: the last one whose
+    time is not after ``t`` (the first one before it starts); None if nothing decodes."""
+    import av
+
+    fmt = "rgb24" if color == "rgb" else "bgr24"
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            container.seek(max(0, int((t - 1.0) / stream.time_base)), stream=stream, backward=True)
+            shown = None
+            for frame in container.decode(stream):
+                if shown is not None and frame.time is not None and frame.time > t + 1e-3:
+                    break
+                shown = frame
+            return None if shown is None else shown.to_ndarray(format=fmt)
+    except (av.error.FFmpegError, ValueError, IndexError):
+        return None

@@ -162,3 +162,19 @@ def test_a_session_id_from_outside_cannot_reach_outside_the_data_folder(tmp_path
             call(bad)
     store.close()
     assert (victim / "keep.txt").read_text() == "mine"
+
+
+def test_a_file_name_from_outside_stays_inside(tmp_path):
+    """A video attached to a session must lie in its folder; an uploaded file's name is
+    only ever used as a name (the page saves it under a folder of its own)."""
+    store = SessionStore(tmp_path / "data")
+    with store.start_session("seated-chair", "left", "video", {}) as writer:
+        for bad in ("../../outside.mp4", "/etc/passwd", "../other-session/video.mp4"):
+            with pytest.raises(ValueError, match="not inside the session folder"):
+                writer.attach_video(bad)
+    store.close()
+    from coach.upload import UploadRejected, check_upload
+
+    with pytest.raises(UploadRejected) as refused:
+        check_upload("../../etc/passwd", 0, tmp_path / "nothing")
+    assert "passwd" in str(refused.value) and ".." not in str(refused.value) and "/" not in str(refused.value)

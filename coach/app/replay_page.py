@@ -12,6 +12,7 @@ from coach.engine import frame_from_record
 from coach.live import LiveStatus, apply_frame
 from coach.overlay import draw_blank, draw_overlay
 from coach.session_store import SessionCorruptError, SessionNotFoundError
+from coach.video import frame_at
 
 PLAY_TICK_S = 0.2
 
@@ -22,21 +23,6 @@ def _stream(data_dir: str, session_id: str, mtime: float) -> tuple[list[dict], l
 
     stream = SessionStore(Path(data_dir)).load_stream(session_id)
     return stream.frames, stream.events
-
-
-def video_frame_at(path: Path, t: float) -> np.ndarray | None:
-    """The recorded camera frame shown at ``t`` seconds (BGR), or None past the end."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        container.seek(max(0, int((t - 1.0) / stream.time_base)), stream=stream, backward=True)
-        last = None
-        for frame in container.decode(stream):
-            if frame.time is not None and frame.time > t + 1e-3:
-                break
-            last = frame
-        return None if last is None else last.to_ndarray(format="bgr24")
 
 
 def render() -> None:
@@ -91,7 +77,7 @@ def _player(frames: list[dict], times: np.ndarray, video: Path | None, key: str,
     record = frames[index]
     frame = frame_from_record(record)
     left, right = st.columns([3, 2])
-    image = video_frame_at(video, record["t"]) if video else None
+    image = frame_at(video, record["t"]) if video else None
     picture = draw_overlay(image, frame) if image is not None else draw_blank(frame)
     left.image(picture, channels="BGR", use_container_width=True,
                caption=f"t = {record['t']:.1f} s" + ("" if image is not None else " (no video recorded: skeleton only)"))
