@@ -87,9 +87,6 @@ def analyze_video(
 def summarize(frames: list[dict], holds: list[dict], warnings: list[dict]) -> dict:
     judged = [f for f in frames if f["detected"]]
     in_position = [f for f in frames if f.get("in_position")]
-    dt = 0.0
-    if len(frames) > 1:
-        dt = (frames[-1]["t"] - frames[0]["t"]) / (len(frames) - 1)
     best = {}
     for measure in MEASURES:
         values = [f[measure] for f in in_position if f.get(measure) is not None]
@@ -104,8 +101,9 @@ def summarize(frames: list[dict], holds: list[dict], warnings: list[dict]) -> di
         "seconds": round(frames[-1]["t"], 3) if frames else 0.0,
         "holds_completed": sum(h["completed"] for h in holds),
         "holds_started": len(holds),
-        "time_in_position": round(len(in_position) * dt, 2),
-        "time_held": round(sum(h["duration"] for h in holds), 2),
+        # One definition everywhere (the store, the pages): the time the hold timer counted.
+        "time_in_position": round(sum(h["duration"] for h in holds), 2),
+        "frames_in_position": len(in_position),
         "warnings": counts,
         "in_position_range": best,
     }

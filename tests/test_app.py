@@ -7,6 +7,8 @@ temporary folder: COACH_DATA_DIR is set before the page runs and the cached stor
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -209,11 +211,52 @@ def test_replay_page_renders_a_frame(recorded_dir):
     assert not at.exception, at.exception
     assert at.selectbox(key="replay_select").value == session_id
     assert len(at.image) == 1, "no frame image"
-    at.slider(key=f"replay_idx_{session_id}").set_value(100).run()
+    at.slider(key=f"replay_t_{session_id}").set_value(6.7).run()  # about frame 100 at 15 fps
     assert not at.exception, at.exception
     assert len(at.image) == 1
+    caption = at.image[0].proto.imgs[0].caption
+    # Times as m:ss, never a frame number.
+    assert re.fullmatch(r"0:07 of 0:1\d( \(no video recorded: skeleton only\))?", caption), caption
     panel = " ".join(m.value for m in at.markdown)
     assert 'data-testid="coach-panel"' in panel
+
+
+def _two_sessions_in_one_second(folder: Path) -> list[str]:
+    """Two recorded sessions whose start times fall in the same second (as two quick tries)."""
+    from coach.session_store import SessionStore
+
+    store = SessionStore(folder)
+    ids = []
+    for n in range(2):
+        with store.start_session("seated-chair", "left", "live", {"hold_s": 30}) as writer:
+            for i in range(5 + n):
+                writer.append({"type": "frame", "t": i / 15, "phase": "setup", "knee_angle": 170.0})
+            ids.append(writer.session_id)
+    with store._index.transaction() as conn:  # the same second, to the microsecond
+        conn.execute("UPDATE sessions SET started_at = '2026-12-01T18:40:12+00:00', "
+                     "ended_at = '2026-12-01T18:40:13+00:00'")
+    store.close()
+    return ids
+
+
+def test_sessions_of_the_same_second_have_their_own_labels_and_delete_deletes_the_one_shown(data_dir):
+    first, second = _two_sessions_in_one_second(data_dir)
+    at = AppTest.from_function(_sessions_page, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="review_select")
+    labels = list(picker.options)  # as shown (AppTest gives the formatted texts)
+    assert len(set(labels)) == 2 and all(" · Seated hamstring stretch on a chair · 0 holds · 0:01" in x for x in labels), labels
+    # Show the older one, then delete it: the other must stay.
+    picker.set_value(first).run()
+    assert at.selectbox(key="review_select").value == first
+    confirm = " ".join(m.value for m in at.markdown if "Delete **" in m.value)
+    assert "(#1)" in confirm, confirm  # the confirmation names the session it will delete
+    at.button(key=f"delete_{first}").click().run()
+    assert not at.exception, at.exception
+    from coach.app.common import get_store
+
+    assert [s.id for s in get_store().list_sessions()] == [second]
+    assert at.selectbox(key="review_select").value == second
 
 
 def test_analyse_page_rejects_a_file_that_is_not_a_video(data_dir):

@@ -136,7 +136,7 @@ def test_kill_9_mid_session_then_restart_loses_no_session(results):
     # good, rounded and the killed one; the killed one is recovered from its stream.
     assert run.get("sessions_after_restart") == 3, run
     assert "recovered" in run.get("statuses_after_restart", ""), run
-    assert re.search(r"\(\d+ holds\)", run.get("replay_after_restart", "")), run
+    assert re.search(r" · \d+ holds? · ", run.get("replay_after_restart", "")), run
 
 
 def test_the_page_loads_nothing_from_another_origin(results):
@@ -180,7 +180,8 @@ def test_session_saved_listed_and_replayable(results):
     assert re.match(r"Session saved: [1-9]\d* holds completed", run.get("saved_text", "")), run.get("saved_text")
     assert run.get("summary_buttons") == ["New session", "Review this session"]
     assert run.get("sessions_no_sessions_text") == 0
-    assert re.search(r"Seated hamstring stretch on a chair\s+\([1-9]\d* holds\)", run.get("sessions_select", "")), \
+    assert re.search(r"\d\d:\d\d:\d\d · Seated hamstring stretch on a chair · [1-9]\d* holds? · \d+:\d\d",
+                     run.get("sessions_select", "")), \
         run.get("sessions_select")
     assert run.get("sessions_chart", 0) >= 1
     assert run.get("replay_images"), "the Replay page showed no frame"

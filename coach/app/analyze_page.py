@@ -14,6 +14,7 @@ from coach.session_store import SessionWriteError
 from coach.stretches import STRETCHES
 from coach.upload import MAX_MB, VIDEO_TYPES, UploadRejected, check_upload
 from coach.video import VideoError
+from coach.wording import clock
 
 
 def render() -> None:
@@ -77,6 +78,6 @@ def _analyse(path: Path, name: str, exercise: str, side: str, total: int) -> str
         st.error(f"Nobody was seen in {Path(name).name} ({s['frames']} frames). Film the whole body, side-on, "
                  "2-3 m from the camera.")
         return None
-    st.success(f"{s['holds_completed']} holds completed, {s['time_in_position']:.0f} s in position, "
+    st.success(f"{s['holds_completed']} holds completed, {clock(s['time_in_position'])} in position, "
                f"{len(doc['warnings'])} warnings.")
     return writer.session_id

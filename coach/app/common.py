@@ -11,7 +11,7 @@ import streamlit.components.v1 as components
 
 from coach.live import LiveStatus
 from coach.session_store import SessionStore
-from coach.stretches import STRETCHES
+from coach.wording import stretch_name
 
 PHASE_TEXT = {
     "setup": "Get into view",
@@ -42,9 +42,7 @@ def get_store() -> SessionStore:
     return SessionStore()
 
 
-def stretch_label(stretch_id: str) -> str:
-    """The stretch's name; an id this version does not know (an older recording) as it is."""
-    return STRETCHES[stretch_id].name if stretch_id in STRETCHES else stretch_id
+stretch_label = stretch_name  # the pages' old name for it
 
 
 def status_panel(status: LiveStatus, container=None) -> None:

@@ -7,14 +7,21 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from coach.app.common import CHECK_TEXT, get_store, status_panel, stretch_label
+from coach.app.common import CHECK_TEXT, get_store, status_panel
 from coach.engine import frame_from_record
 from coach.live import LiveStatus, apply_frame
 from coach.overlay import draw_blank, draw_overlay
 from coach.session_store import SessionCorruptError, SessionNotFoundError
 from coach.video import frame_at
+from coach.wording import clock, session_labels
 
 PLAY_TICK_S = 0.2
+SLIDER_STEP_S = 0.1
+
+
+def _step(seconds: float) -> float:
+    """A moment on the slider's 0.1 s grid."""
+    return round(round(seconds / SLIDER_STEP_S) * SLIDER_STEP_S, 1)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -33,14 +40,13 @@ def render() -> None:
         st.info("No sessions recorded yet.")
         return
     ids = [s.id for s in sessions]
-    labels = {s.id: f"{s.started_at.astimezone():%Y-%m-%d %H:%M}  {stretch_label(s.exercise)}  ({s.holds_done} holds)"
-              for s in sessions}
+    labels = session_labels(sessions)
     chosen = st.session_state.get("review_session")
     session_id = st.selectbox("Session", ids, index=ids.index(chosen) if chosen in ids else 0,
                               format_func=labels.get, key="replay_select")
     stream_path = store.sessions_dir / session_id / "stream.jsonl"
     try:
-        frames, _ = _stream(str(store.root), session_id, stream_path.stat().st_mtime)
+        frames, events = _stream(str(store.root), session_id, stream_path.stat().st_mtime)
     except (SessionCorruptError, SessionNotFoundError, OSError) as exc:
         st.error(f"This session cannot be replayed: {exc}")
         return
@@ -49,37 +55,45 @@ def render() -> None:
         return
     video = store.video_path(session_id)
     times = np.array([f["t"] for f in frames])
-    key = f"replay_idx_{session_id}"
-    st.session_state.setdefault(key, 0)
+    key = f"replay_t_{session_id}"  # the moment shown, in seconds of the session
+    st.session_state.setdefault(key, 0.0)
 
     warnings = store.warning_spans(session_id)
     if warnings:
         st.markdown("**Jump to a warning**")
         cols = st.columns(min(len(warnings), 6))
         for i, w in enumerate(warnings):
-            label = f"{w.start:.1f} s {CHECK_TEXT.get(w.check_name, w.check_name)}"
-            if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}"):
-                st.session_state[key] = int(np.searchsorted(times, w.start))
+            label = f"{clock(w.start)} {CHECK_TEXT.get(w.check_name, w.check_name)}"
+            if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}", use_container_width=True):
+                st.session_state[key] = _step(float(w.start))
                 st.session_state[f"playing_{session_id}"] = False
     st.toggle("Play", key=f"playing_{session_id}")
-    _player(frames, times, video, key, session_id)
+    completed = np.array(sorted(float(e["t"]) for e in events if e.get("kind") == "hold_completed"))
+    _player(frames, times, completed, video, key, session_id)
 
 
 @st.fragment(run_every=PLAY_TICK_S)
-def _player(frames: list[dict], times: np.ndarray, video: Path | None, key: str, session_id: str) -> None:
+def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video: Path | None, key: str,
+            session_id: str) -> None:
+    end = _step(float(times[-1]))
     if st.session_state.get(f"playing_{session_id}"):
-        now = times[st.session_state[key]] + PLAY_TICK_S
-        st.session_state[key] = min(int(np.searchsorted(times, now)), len(frames) - 1)
-        if st.session_state[key] >= len(frames) - 1:
+        st.session_state[key] = min(_step(st.session_state[key] + PLAY_TICK_S), end)
+        if st.session_state[key] >= end:
             st.session_state[f"playing_{session_id}"] = False
-    index = st.slider("Time", 0, len(frames) - 1, key=key,
-                      format="frame %d", help="Drag to any moment of the session")
+    moment = st.slider("Time (seconds)", 0.0, max(end, SLIDER_STEP_S), key=key, step=SLIDER_STEP_S, format="%.1f s",
+                       help="Drag to any moment of the session")
+    # The frame on screen at that moment: the last one recorded at or before it.
+    index = max(0, int(np.searchsorted(times, moment + 1e-6, side="right")) - 1)
     record = frames[index]
     frame = frame_from_record(record)
     left, right = st.columns([3, 2])
     image = frame_at(video, record["t"]) if video else None
     picture = draw_overlay(image, frame) if image is not None else draw_blank(frame)
     left.image(picture, channels="BGR", use_container_width=True,
-               caption=f"t = {record['t']:.1f} s" + ("" if image is not None else " (no video recorded: skeleton only)"))
+               caption=f"{clock(record['t'])} of {clock(float(times[-1]))}"
+               + ("" if image is not None else " (no video recorded: skeleton only)"))
+    status = apply_frame(LiveStatus(), frame)
+    # As live showed it: the holds completed up to this moment (frames do not carry it).
+    status.holds_completed = int(np.searchsorted(completed, record["t"] + 1e-6, side="right"))
     with right:
-        status_panel(apply_frame(LiveStatus(), frame))
+        status_panel(status)

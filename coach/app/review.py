@@ -11,19 +11,22 @@ import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store, stretch_label
 from coach.session_store import SessionCorruptError, SessionNotFoundError, SessionStore
+from coach.wording import back_rounding, clock, export_name, pain_text, session_labels
 
+# The back measure is shown as rounding beyond the person's own upright back, never below 0:
+# a back straighter than its baseline is simply not rounded.
 MEASURE_TEXT = {"knee_angle": "knee angle", "hip_angle": "hip angle", "trunk_inclination": "lean",
-                "spine_flexion": "spine flexion", "leg_raise": "leg raise"}
+                "spine_flexion": "back rounding", "leg_raise": "leg raise"}
 
 
 def history_table(store: SessionStore) -> pd.DataFrame:
     rows = [{
         "id": s.id,
-        "date": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        "date": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
         "stretch": stretch_label(s.exercise),
         "source": s.source,
         "holds done": s.holds_done,
-        "time in position (s)": round(s.time_in_position, 1),
+        "time in position": clock(s.time_in_position),
         "warnings": s.warnings,
         "status": s.status,
     } for s in store.list_sessions()]
@@ -33,9 +36,16 @@ def history_table(store: SessionStore) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def frames_table(data_dir: str, session_id: str, mtime: float) -> pd.DataFrame:
     """One row per recorded frame (cached per stream version: ``mtime`` is the cache key)."""
-    stream = SessionStore(Path(data_dir)).load_stream(session_id)
+    store = SessionStore(Path(data_dir))
+    try:
+        stream = store.load_stream(session_id)
+    finally:
+        store.close()
     cols = ["t", "phase", "cue", *MEASURE_TEXT]
-    return pd.DataFrame([{c: f.get(c) for c in cols} for f in stream.frames], columns=cols)
+    rows = [{c: f.get(c) for c in cols} for f in stream.frames]
+    for row in rows:
+        row["spine_flexion"] = back_rounding(row["spine_flexion"])
+    return pd.DataFrame(rows, columns=cols)
 
 
 def load_frames(store: SessionStore, session_id: str) -> pd.DataFrame:
@@ -65,21 +75,23 @@ def timeline_chart(frames: pd.DataFrame, holds: list, warnings: list) -> alt.Cha
     return alt.layer(*layers, lines).resolve_scale(color="independent").properties(height=320)
 
 
-def session_view(store: SessionStore, session_id: str) -> None:
+def session_view(store: SessionStore, session_id: str, label: str | None = None) -> None:
     """One session: summary, timeline, warnings, holds, export and delete."""
     try:
         summary = store.get(session_id)
     except SessionNotFoundError as exc:
         st.error(str(exc))
         return
-    st.subheader(f"{stretch_label(summary.exercise)} - {summary.started_at.astimezone():%Y-%m-%d %H:%M}")
-    cols = st.columns(4)
+    st.subheader(f"{stretch_label(summary.exercise)} - {summary.started_at.astimezone():%Y-%m-%d %H:%M:%S}")
+    cols = st.columns(3)
     cols[0].metric("Holds done", summary.holds_done)
-    cols[1].metric("Time in position", f"{summary.time_in_position:.0f} s")
+    # Time in position, everywhere: the time the hold timer counted (the holds' durations).
+    cols[1].metric("Time in position", clock(summary.time_in_position))
     cols[2].metric("Warnings", summary.warnings)
-    cols[3].metric("Status", summary.status)
-    if summary.pain_before or summary.pain_after:
-        st.caption(f"Pain before: {summary.pain_before}  -  after: {summary.pain_after}")
+    status = {"finished": "", "recording": "still recording", "recovered": "recovered after the app stopped",
+              "corrupt": "its recording is damaged"}.get(summary.status, summary.status)
+    st.caption(f"Pain before: {pain_text(summary.pain_before)}. After: {pain_text(summary.pain_after)}."
+               + (f" Session {status}." if status else ""))
     try:
         frames = load_frames(store, session_id)
     except SessionCorruptError as exc:
@@ -104,11 +116,11 @@ def session_view(store: SessionStore, session_id: str) -> None:
             rows.append({"leg": h.side, "from (s)": round(h.start, 1), "to (s)": round(h.end, 1),
                          "held (s)": round(h.duration, 1), "completed": h.completed,
                          "mean knee": _mean(seg, "knee_angle"), "mean lean": _mean(seg, "trunk_inclination"),
-                         "max spine flexion": _max(seg, "spine_flexion")})
+                         "most back rounding": _max(seg, "spine_flexion")})
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
     else:
         st.write("No holds.")
-    _export_and_delete(store, session_id)
+    _export_and_delete(store, session_id, label or summary.id)
 
 
 def _mean(frame: pd.DataFrame, col: str):
@@ -121,7 +133,7 @@ def _max(frame: pd.DataFrame, col: str):
     return round(float(values.max()), 1) if len(values) else None
 
 
-def _export_and_delete(store: SessionStore, session_id: str) -> None:
+def _export_and_delete(store: SessionStore, session_id: str, label: str) -> None:
     cols = st.columns(3)
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -132,17 +144,20 @@ def _export_and_delete(store: SessionStore, session_id: str) -> None:
         except SessionCorruptError as exc:
             st.error(str(exc))
             return
-    cols[0].download_button("Export CSV", csv_bytes, f"{session_id}.csv", "text/csv")
-    cols[1].download_button("Export JSON", json_bytes, f"{session_id}.json", "application/json")
+    summary = store.get(session_id)
+    cols[0].download_button("Export CSV", csv_bytes, export_name(summary, "csv"), "text/csv")
+    cols[1].download_button("Export JSON", json_bytes, export_name(summary, "json"), "application/json")
     with cols[2].popover("Delete session"):
-        st.write("This removes the session and its recording for good.")
+        # The confirmation names the session it acts on; the button carries that session's id.
+        st.markdown(f"Delete **{label}**? This removes the session and its recording for good.")
         if st.button("Delete", type="primary", key=f"delete_{session_id}"):
             try:
                 store.delete(session_id)
-            except ValueError as exc:
+            except (ValueError, SessionNotFoundError) as exc:
                 st.error(str(exc))
                 return
             st.session_state.pop("review_session", None)
+            st.session_state.pop("review_select", None)
             st.rerun()
 
 
@@ -188,10 +203,10 @@ def render() -> None:
     ids = table["id"].tolist()
     chosen = st.session_state.get("review_session")
     index = ids.index(chosen) if chosen in ids else 0
-    labels = {r["id"]: f"{r['date']}  {r['stretch']}  ({r['holds done']} holds)" for r in table.to_dict("records")}
+    labels = session_labels(store.list_sessions())
     session_id = st.selectbox("Session", ids, index=index, format_func=labels.get, key="review_select")
     st.session_state.review_session = session_id
-    session_view(store, session_id)
+    session_view(store, session_id, labels.get(session_id))
     st.subheader("Progress over days")
     chart = progress_chart(store)
     if chart is not None:

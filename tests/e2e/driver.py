@@ -154,7 +154,7 @@ SELECT_TEXT = """
   return [e.innerText, ...[...e.querySelectorAll('input')].map(i => i.value)].join(' | ');
 }
 """
-SELECT_SHOWS_SESSION = "() => /\\(\\d+ holds\\)/.test((" + SELECT_TEXT + ")())"
+SELECT_SHOWS_SESSION = "() => / · \\d+ holds? · /.test((" + SELECT_TEXT + ")())"
 
 # Every resource the document asks to load (icons, styles, scripts, images, frames, media):
 # Playwright does not report a favicon fetch as a request, so the DOM is read as well.
