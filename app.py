@@ -10,6 +10,8 @@ from coach.app import analyze_page, live_page, replay_page, review
 # browser fetch an SVG from fonts.gstatic.com on every page load (nothing may leave the machine).
 ICON = Path(__file__).resolve().parent / "coach" / "app" / "icon.png"
 st.set_page_config(page_title="Hamstring stretch coach", page_icon=str(ICON), layout="wide")
+# Streamlit leaves about 140 px blank above every page; the coach's pages start at the top.
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:1.5rem}</style>")
 
 pages = {
     "live": st.Page(live_page.render, title="Live", icon=":material/videocam:", url_path="live", default=True),

@@ -28,7 +28,11 @@ def _step(seconds: float) -> float:
 def _stream(data_dir: str, session_id: str, mtime: float) -> tuple[list[dict], list[dict]]:
     from coach.session_store import SessionStore
 
-    stream = SessionStore(Path(data_dir)).load_stream(session_id)
+    store = SessionStore(Path(data_dir))
+    try:
+        stream = store.load_stream(session_id)
+    finally:
+        store.close()  # one connection per cache miss, closed again
     return stream.frames, stream.events
 
 

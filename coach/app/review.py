@@ -161,8 +161,9 @@ def _export_and_delete(store: SessionStore, session_id: str, label: str) -> None
             st.rerun()
 
 
-def progress_chart(store: SessionStore) -> alt.Chart | None:
-    """Per day: holds completed, and the best knee angle and lean reached while in position."""
+def progress_charts(store: SessionStore) -> tuple[alt.Chart, alt.Chart] | None:
+    """Per day: holds completed (a count) and the best knee angle and lean reached while in
+    position (degrees), as two charts: a count and an angle never share one axis."""
     days: dict[str, dict] = {}
     for s in store.list_sessions():
         day = s.started_at.astimezone().strftime("%Y-%m-%d")
@@ -183,9 +184,15 @@ def progress_chart(store: SessionStore) -> alt.Chart | None:
     if not days:
         return None
     df = pd.DataFrame(sorted(days.values(), key=lambda d: d["day"]))
-    long = df.melt(id_vars=["day"], var_name="measure", value_name="value").dropna()
-    return alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("day:T", title="day"), y="value:Q", color="measure:N").properties(height=260)
+    holds = alt.Chart(df).mark_bar().encode(
+        x=alt.X("day:T", title="day"), y=alt.Y("holds completed:Q", title="holds completed"),
+        tooltip=["day:T", "holds completed:Q"]).properties(height=200)
+    angles = df.melt(id_vars=["day"], value_vars=["best knee", "best lean"], var_name="measure",
+                     value_name="degrees").dropna()
+    reached = alt.Chart(angles).mark_line(point=True).encode(
+        x=alt.X("day:T", title="day"), y=alt.Y("degrees:Q", title="degrees"), color="measure:N",
+        tooltip=["day:T", "measure:N", "degrees:Q"]).properties(height=220)
+    return holds, reached
 
 
 def render() -> None:
@@ -208,6 +215,7 @@ def render() -> None:
     st.session_state.review_session = session_id
     session_view(store, session_id, labels.get(session_id))
     st.subheader("Progress over days")
-    chart = progress_chart(store)
-    if chart is not None:
-        st.altair_chart(chart, use_container_width=True)
+    charts = progress_charts(store)
+    if charts is not None:
+        for chart in charts:
+            st.altair_chart(chart, use_container_width=True)
