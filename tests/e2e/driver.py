@@ -258,6 +258,14 @@ class Run:
 
     # --- helpers ------------------------------------------------------------------------------
 
+    def open_replay(self, page: Page) -> None:
+        """The Replay page, once it shows a frame of the newest session."""
+        page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Replay", exact=True).wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
+            timeout=30_000, polling=300)
+
     def check_loads(self, page: Page) -> None:
         """Record what the page and its frames (the camera component's iframe) ask to load
         from another origin."""
@@ -487,11 +495,7 @@ class Run:
             self.check_loads(page)
             self.shot(page, "good-6-sessions")
 
-            page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Replay", exact=True).wait_for(timeout=30_000)
-            page.wait_for_function(
-                "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
-                timeout=30_000, polling=300)
+            self.open_replay(page)
             r["replay_images"] = page.evaluate(
                 "() => [...document.images].filter(i => i.src.includes('/media/') && i.naturalWidth > 0)"
                 ".map(i => [i.naturalWidth, i.naturalHeight])")
@@ -538,11 +542,7 @@ class Run:
             r["sessions_after_restart"] = int(count.get_attribute("data-count"))
             r["statuses_after_restart"] = count.get_attribute("data-statuses")
             self.shot(page, "killed-6-sessions-after-restart")
-            page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Replay", exact=True).wait_for(timeout=30_000)
-            page.wait_for_function(
-                "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
-                timeout=30_000, polling=300)
+            self.open_replay(page)
             r["replay_after_restart"] = page.evaluate(SELECT_TEXT)
             self.shot(page, "killed-7-replay-after-restart")
         finally:
