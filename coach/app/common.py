@@ -60,7 +60,8 @@ def status_panel(status: LiveStatus, container=None) -> None:
     elif status.phase == "done":
         big, sub = "&#10003;", "all holds complete"
     else:
-        big, sub = "--", PHASE_TEXT[status.phase]
+        # The phase line below already names the phase; say what starts the timer instead.
+        big, sub = "--", "the timer starts by itself when your form is right"
     c.markdown(
         f"""<div data-testid="coach-panel" style="font-family:sans-serif">
         <div data-testid="coach-cue" style="background:{colour};color:white;font-size:2.1rem;font-weight:700;
