@@ -8,6 +8,7 @@ lock, and the page never waits for a frame: it reads the latest snapshot.
 from __future__ import annotations
 
 import errno
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -145,10 +146,11 @@ class LiveSession:
                 self.writer.append(event_record(event))
             if self._video is not None:
                 self._video.write(image, frame.t)
-        except (SessionWriteError, OSError) as exc:
+        except (SessionWriteError, OSError, sqlite3.Error) as exc:
             # Keep coaching: the person is mid-stretch. The page shows this, once.
-            reason = ("the disk is full" if exc.errno == errno.ENOSPC
-                      else f"the recording could not be written ({exc.strerror or exc})")
+            reason = ("the disk is full" if getattr(exc, "errno", None) == errno.ENOSPC
+                      or "full" in str(exc).lower()
+                      else f"the recording could not be written ({getattr(exc, 'strerror', None) or exc})")
             minutes, seconds = divmod(int(frame.t), 60)
             self._status.error = (f"Recording stopped at {minutes}:{seconds:02d}: {reason}. Everything before "
                                   "that is saved, and the coaching goes on.")
@@ -182,22 +184,30 @@ class LiveSession:
                 return self.session_id
             self._closed = True
             events = self.engine.finish(self._last_t)
-            try:
-                if self.writer is not None:
-                    for event in events:
-                        self.writer.append(event_record(event))
-                    if pain_after:
-                        self.writer.set_pain(after=pain_after)
-                    if self._video is not None:
-                        self._video.close()
-                        self.writer.attach_video(self._video.path)
-                    self.writer.close()
-            except (SessionWriteError, OSError) as exc:
-                self._status.error = str(exc)
+            if self.writer is not None:
+                # Each step on its own: after a full disk the events cannot be written, but
+                # the video must still be finished and the session closed (not left
+                # 'recording', which would also block Delete until a restart).
+                self._attempt(lambda: [self.writer.append(event_record(e)) for e in events])
+                if pain_after:
+                    self._attempt(lambda: self.writer.set_pain(after=pain_after))
+                if self._video is not None:
+                    if self._attempt(self._video.close):
+                        self._attempt(lambda: self.writer.attach_video(self._video.path))
+                self._attempt(self.writer.close)
             if self._estimator is not None:
                 self._estimator.close()
             self._status.running = False
             return self.session_id
+
+    def _attempt(self, step) -> bool:
+        """Run one saving step; a failure is shown to the person, not raised."""
+        try:
+            step()
+            return True
+        except (SessionWriteError, OSError, sqlite3.Error) as exc:
+            self._status.error = self._status.error or str(exc)
+            return False
 
     def end_if_camera_lost(self, now: float | None = None, after_s: float = CAMERA_LOST_S) -> bool:
         """Save and end the session when the camera, having sent frames, has been silent for
@@ -220,12 +230,14 @@ class LiveSession:
             if self._last_frame_at is None:
                 return  # ended before it began: nothing recorded, nothing to save
             self._status.camera_lost = True
-        self.stop()
+        # Called on aiortc's event loop: saving (an fsync, the video's last frames) would
+        # stall every connection, so it runs beside it.
+        threading.Thread(target=self.stop, name="coach-save-on-camera-end", daemon=True).start()
 
     def set_pain_after(self, answers: dict) -> None:
         """Pain answers given after stop() closed the writer go straight to the index."""
         if self.writer is not None:
-            self.writer.set_pain(after=answers)
+            self._attempt(lambda: self.writer.set_pain(after=answers))
 
 
 class _VideoRecorder:

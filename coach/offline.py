@@ -30,11 +30,20 @@ _PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PRO
 _BYPASS_VARS = ("no_proxy", "NO_PROXY")
 
 
+_done = False
+
+
 def keep_mediapipe_offline() -> None:
     """Route MediaPipe's usage-log uploads into a refused loopback connection.
 
     Must run before the first MediaPipe task is created (libcurl reads the variables per
-    request, so later is still effective for later uploads, but the first one would leak)."""
+    request, so later is still effective for later uploads, but the first one would leak).
+    Done once per process: changing the environment while MediaPipe's threads read it is
+    a race in the C library."""
+    global _done
+    if _done:
+        return
+    _done = True
     for name in _PROXY_VARS:
         os.environ[name] = DEAD_END_PROXY
     for name in _BYPASS_VARS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,6 +91,11 @@ class Pose:
         )
 
 
+_silence_lock = threading.Lock()
+_silence_depth = 0
+_saved_stderr: int | None = None
+
+
 @contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null for a moment.
@@ -98,16 +104,31 @@ def _native_stderr_silenced() -> Iterator[None]:
     delegate", "Feedback manager requires a model with a single signature") straight to the
     process's stderr when a task starts, whatever GLOG_minloglevel says: a person running
     `coach analyze` would read them as errors. Its real failures still arrive, as Python
-    exceptions raised after the descriptor is put back."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    exceptions raised after the descriptor is put back. The descriptor is the process's, so
+    overlapping uses (two estimators starting in two threads) share one redirection: the
+    first in saves it, the last out puts it back."""
+    global _silence_depth, _saved_stderr
+    with _silence_lock:
+        if _silence_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):
+                saved = None  # no stderr to silence
+            if saved is not None:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 2)
+            _saved_stderr = saved
+        _silence_depth += 1
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        with _silence_lock:
+            _silence_depth -= 1
+            if _silence_depth == 0 and _saved_stderr is not None:
+                os.dup2(_saved_stderr, 2)
+                os.close(_saved_stderr)
+                _saved_stderr = None
 
 
 class PoseEstimator:

@@ -354,8 +354,8 @@ class _Index:
             elif version > INDEX_VERSION:
                 raise StoreError(f"{path} was written by a newer version of the coach (index v{version}); "
                                  "update the coach to open it")
-            else:
-                self._check_tables()
+        if version == INDEX_VERSION:
+            self._check_tables()  # a read, outside the write lock other processes wait on
 
     def _check_tables(self) -> None:
         """Raise sqlite3.DatabaseError unless the tables are ours and the file is sound."""
@@ -396,6 +396,15 @@ class _Index:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """Is this the file's fault (not a database, malformed, someone else's tables), rather
+    than the moment's (locked, busy, disk full, I/O)?"""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return True  # SQLITE_CORRUPT / SQLITE_NOTADB, and our own checks of the tables
+    text = str(exc).lower()
+    return any(sign in text for sign in ("already exists", "no such table", "no such column", "malformed"))
 
 
 def _number(value: Any) -> float | None:
@@ -704,7 +713,12 @@ class SessionStore:
             # SQLite gives its -wal and -shm files the mode of the database file.
             return _Index(private_file(path))
         except sqlite3.DatabaseError as exc:
-            stamp = _utc_now().strftime("%Y%m%d-%H%M%S")
+            if not _damaged(exc):
+                # Locked by another program, a full disk, an I/O error: the file may be
+                # fine, and renaming a database in use would corrupt it. Say so instead.
+                raise StoreError(f"the session index {path} cannot be opened now ({exc}); "
+                                 "close other coach windows or free disk space and try again") from None
+            stamp = f"{_utc_now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
             for part in sorted(self.root.glob("sessions.db*")):
                 if ".damaged-" not in part.name:
                     part.rename(part.with_name(part.name.replace("sessions.db", f"sessions.db.damaged-{stamp}", 1)))
@@ -820,19 +834,22 @@ class SessionStore:
             started = _parse_time(meta.get("started_at")) or datetime.fromtimestamp(
                 (folder / STREAM_FILE).stat().st_mtime, timezone.utc)
             with self._index.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO sessions (id, started_at, source, exercise, side, settings, status, source_video) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                # OR IGNORE: another process may index the same folder (its writer, or a
+                # second store adopting it) between our look and this write; theirs stands.
+                added = conn.execute(
+                    "INSERT OR IGNORE INTO sessions (id, started_at, source, exercise, side, settings, status, "
+                    "source_video) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (folder.name, _iso(started), _choice(meta.get("source"), SOURCES, "live"),
                      str(meta.get("exercise") or "unknown"), _choice(meta.get("side"), SIDES, "auto"),
                      json.dumps(_jsonable(meta.get("settings") if isinstance(meta.get("settings"), dict) else {})),
                      "corrupt" if stream is None else "recovered",
-                     meta.get("source_video") if isinstance(meta.get("source_video"), str) else None))
+                     meta.get("source_video") if isinstance(meta.get("source_video"), str) else None)).rowcount
+                if not added:
+                    continue
                 if stream is not None:
                     _fold_stream(conn, folder.name, started, stream)
                 if (folder / "video.mp4").exists():
                     conn.execute("UPDATE sessions SET video_path = 'video.mp4' WHERE id = ?", (folder.name,))
-            (folder / PID_FILE).unlink(missing_ok=True)
             adopted.append(folder.name)
         if adopted:
             log.warning("indexed %d session(s) again from their recordings: %s", len(adopted), ", ".join(adopted))

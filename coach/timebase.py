@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 ASSUMED_FPS = 15.0  # until two frames have been seen; the sample clips' and a slow webcam's rate
+MAX_FPS = 120.0  # faster than any webcam this runs on
 
 
 class FrameRate:
@@ -30,7 +31,9 @@ class FrameRate:
         if self._last is not None and t > self._last:
             self._intervals.append(t - self._last)
             # The median: one dropped frame or a stall does not move it.
-            self.fps = 1.0 / statistics.median(self._intervals)
+            # Capped: a damaged file whose clock stalls (times nudged 1 ms apart) must not
+            # make a 3 s window thousands of frames long.
+            self.fps = min(MAX_FPS, 1.0 / statistics.median(self._intervals))
         self._last = t
 
     def samples(self, seconds: float) -> int:

@@ -133,7 +133,10 @@ def test_a_full_disk_while_recording_keeps_coaching_and_what_was_saved(small_dis
     for f in frames[:10]:
         live.process(f.image, 60 + f.t)
     assert live.status().frames == before + 10
-    live.stop()
+    live.stop()  # on the still-full disk: the session must be closed all the same
+    from coach import session_store
+
+    assert not any(live.session_id in str(p) for p in session_store._live_streams), "left recording"
     store.close()
     # The person frees space and starts the app again: both sessions list and replay.
     filler.unlink()
@@ -178,3 +181,28 @@ def test_a_file_name_from_outside_stays_inside(tmp_path):
     with pytest.raises(UploadRejected) as refused:
         check_upload("../../etc/passwd", 0, tmp_path / "nothing")
     assert "passwd" in str(refused.value) and ".." not in str(refused.value) and "/" not in str(refused.value)
+
+
+def test_a_locked_index_is_refused_clearly_and_never_set_aside(tmp_path):
+    """Another program holding the index's write lock is the moment's fault, not the file's:
+    the store says so, and the good index is not renamed to .damaged (nothing is lost)."""
+    import sqlite3
+
+    from coach.session_store import StoreError
+
+    root = tmp_path / "data"
+    store = SessionStore(root)
+    with store.start_session("seated-chair", "left", "live", {}) as writer:
+        writer.append({"type": "frame", "t": 0.0})
+        kept = writer.session_id
+    store.close()
+    holder = sqlite3.connect(root / "sessions.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="cannot be opened now"):
+            SessionStore(root)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not list(root.glob("*.damaged-*"))
+    assert _every_session_lists_and_replays(root) == [kept]

@@ -116,3 +116,21 @@ def test_a_missing_model_is_a_one_line_error(tmp_path):
     with pytest.raises(ModelFileError) as info:
         PoseEstimator(tmp_path / "nope.task")
     assert "\n" not in str(info.value) and "build_models.py" in str(info.value)
+
+
+def test_overlapping_stderr_silencing_puts_stderr_back():
+    """Two estimators starting at once in two threads share one redirection of fd 2; the
+    last one out restores it (overlapping enter/exit once left stderr on /dev/null)."""
+    import os
+
+    from coach.pose import _native_stderr_silenced
+
+    before = os.readlink("/proc/self/fd/2") if os.path.exists("/proc/self/fd/2") else None
+    first, second = _native_stderr_silenced(), _native_stderr_silenced()
+    first.__enter__()
+    second.__enter__()
+    assert os.readlink("/proc/self/fd/2") == os.devnull
+    first.__exit__(None, None, None)
+    assert os.readlink("/proc/self/fd/2") == os.devnull  # the second is still starting
+    second.__exit__(None, None, None)
+    assert before is None or os.readlink("/proc/self/fd/2") == before

@@ -14,7 +14,7 @@ from coach.session_store import SessionWriteError
 from coach.stretches import STRETCHES
 from coach.upload import MAX_MB, VIDEO_TYPES, UploadRejected, check_upload
 from coach.video import VideoError
-from coach.wording import clock
+from coach.wording import clock, session_labels
 
 
 def render() -> None:
@@ -31,8 +31,10 @@ def render() -> None:
         return
     if not st.button("Analyse", type="primary", key="analyze_go"):
         done = st.session_state.get("analyzed_session")
-        if done:
-            session_view(get_store(), done)
+        if done and done in (labels := session_labels(get_store().list_sessions())):
+            session_view(get_store(), done, labels[done])
+        elif done:
+            st.session_state.pop("analyzed_session", None)  # deleted meanwhile
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(upload.name).name
@@ -45,7 +47,7 @@ def render() -> None:
         session_id = _analyse(path, upload.name, exercise, side, info.frames)
     if session_id:
         st.session_state.analyzed_session = session_id
-        session_view(get_store(), session_id)
+        session_view(get_store(), session_id, session_labels(get_store().list_sessions()).get(session_id))
 
 
 def _analyse(path: Path, name: str, exercise: str, side: str, total: int) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -72,14 +73,16 @@ def render() -> None:
                 st.session_state[key] = _step(float(w.start))
                 st.session_state[f"playing_{session_id}"] = False
     st.toggle("Play", key=f"playing_{session_id}")
-    completed = np.array(sorted(float(e["t"]) for e in events if e.get("kind") == "hold_completed"))
+    completed = np.array(sorted(float(e["t"]) for e in events if e.get("kind") == "hold_completed"
+                                and isinstance(e.get("t"), (int, float)) and math.isfinite(e["t"])))
     _player(frames, times, completed, video, key, session_id)
 
 
 @st.fragment(run_every=PLAY_TICK_S)
 def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video: Path | None, key: str,
             session_id: str) -> None:
-    end = _step(float(times[-1]))
+    end = math.ceil(float(times[-1]) / SLIDER_STEP_S) * SLIDER_STEP_S  # the last frame stays reachable
+    end = round(end, 1)
     if st.session_state.get(f"playing_{session_id}"):
         st.session_state[key] = min(_step(st.session_state[key] + PLAY_TICK_S), end)
         if st.session_state[key] >= end:
