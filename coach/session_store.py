@@ -398,13 +398,18 @@ class _Index:
             self._conn.close()
 
 
+# SQLite's words for a failure of the moment rather than of the file.
+_TRANSIENT = ("locked", "busy", "disk is full", "disk i/o", "unable to open", "readonly", "read-only",
+              "out of memory", "interrupted")
+
+
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
-    """Is this the file's fault (not a database, malformed, someone else's tables), rather
-    than the moment's (locked, busy, disk full, I/O)?"""
+    """Is this the file's fault (not a database, malformed, bytes that are not text, someone
+    else's tables), rather than the moment's (locked, busy, disk full, I/O)?"""
     if not isinstance(exc, sqlite3.OperationalError):
         return True  # SQLITE_CORRUPT / SQLITE_NOTADB, and our own checks of the tables
     text = str(exc).lower()
-    return any(sign in text for sign in ("already exists", "no such table", "no such column", "malformed"))
+    return not any(sign in text for sign in _TRANSIENT)
 
 
 def _number(value: Any) -> float | None:
@@ -712,8 +717,9 @@ class SessionStore:
         try:
             # SQLite gives its -wal and -shm files the mode of the database file.
             return _Index(private_file(path))
-        except sqlite3.DatabaseError as exc:
-            if not _damaged(exc):
+        # A damaged file can make even SQLite's error message undecodable text.
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not _damaged(exc):
                 # Locked by another program, a full disk, an I/O error: the file may be
                 # fine, and renaming a database in use would corrupt it. Say so instead.
                 raise StoreError(f"the session index {path} cannot be opened now ({exc}); "

@@ -42,7 +42,9 @@ class Case:
 
 
 def _ffmpeg(out: Path, *args: str) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(out)], check=True, capture_output=True)
+    # bitexact: no random segment id or writing-application stamp, so the same bytes each build.
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, "-fflags", "+bitexact", str(out)], check=True,
+                   capture_output=True)
     return out
 
 
@@ -276,7 +278,20 @@ def template_index(out: Path) -> Path:
         for rec in _good_stream_lines(random.Random(0))[1:]:
             writer.append(rec)
     store.close()
-    return out / "sessions.db"
+    # The same bytes on every build (the id and times would otherwise be today's), so that
+    # the same seed flips the same bytes of the same file.
+    path = out / "sessions.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    fixed = "20261201-100000-abcd"
+    conn.execute("UPDATE sessions SET id = ?, started_at = '2026-12-01T10:00:00+00:00', "
+                 "ended_at = '2026-12-01T10:00:05+00:00'", (fixed,))
+    conn.execute("UPDATE holds SET session_id = ?", (fixed,))
+    conn.execute("UPDATE warnings SET session_id = ?", (fixed,))
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("VACUUM")
+    conn.close()
+    return path
 
 
 def build(out: Path, seed: int = 20261202) -> list[Case]:

@@ -220,3 +220,17 @@ def test_a_damaged_index_loses_no_session(corpus, tmp_path):
         finally:
             store.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_same_seed_builds_the_same_corpus(tmp_path):
+    import hashlib
+
+    def digest(root: Path) -> str:
+        h = hashlib.sha256()
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "template" not in p.parts):
+            h.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+        return h.hexdigest()
+
+    bad_inputs.build(tmp_path / "a")
+    bad_inputs.build(tmp_path / "b")
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
