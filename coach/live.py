@@ -20,6 +20,7 @@ from coach.engine import CoachFrame, Engine, SideChoice, event_record
 from coach.overlay import draw_overlay
 from coach.pose import PoseEstimator
 from coach.session_store import SessionStore, SessionWriter, SessionWriteError, private_file
+from coach.wording import clock
 
 # Events the UI turns into sounds: a rising tone when a hold starts, a falling one when it
 # completes (issue #5: a tone at hold start and end).
@@ -151,8 +152,7 @@ class LiveSession:
             reason = ("the disk is full" if getattr(exc, "errno", None) == errno.ENOSPC
                       or "full" in str(exc).lower()
                       else f"the recording could not be written ({getattr(exc, 'strerror', None) or exc})")
-            minutes, seconds = divmod(int(frame.t), 60)
-            self._status.error = (f"Recording stopped at {minutes}:{seconds:02d}: {reason}. Everything before "
+            self._status.error = (f"Recording stopped at {clock(frame.t)}: {reason}. Everything before "
                                   "that is saved, and the coaching goes on.")
 
     def _update_status(self, frame: CoachFrame, ms: float) -> None:

@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -199,11 +199,9 @@ class PoseEstimator:
         self._last_ms = ts
         rgb = frame[:, :, ::-1] if self.color == "bgr" else frame
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._quiet_frames:
-            self._quiet_frames -= 1
-            with _native_stderr_silenced():
-                result = self._landmarker.detect_for_video(image, ts)
-        else:
+        quiet = self._quiet_frames > 0
+        self._quiet_frames -= quiet
+        with _native_stderr_silenced() if quiet else nullcontext():
             result = self._landmarker.detect_for_video(image, ts)
         height, width = frame.shape[:2]
         return Pose.from_mediapipe(result, width, height, ts)

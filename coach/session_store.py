@@ -96,7 +96,8 @@ class SessionCorruptError(ValueError):
 
 
 class StoreError(RuntimeError):
-    """The data folder cannot be used at all (its index was written by a newer coach)."""
+    """The data folder cannot be used now: its index is locked, on a full disk, or was
+    written by a newer coach. One line, meant for the person."""
 
 
 class SessionWriteError(OSError):
@@ -115,26 +116,29 @@ def data_dir() -> Path:
 _default_data_dir = data_dir  # SessionStore's parameter of the same name shadows it
 
 
+def _private_opener(name: str | Path, flags: int) -> int:
+    """``os.open`` that leaves the file 0600 whatever the umask (or its mode before)."""
+    fd = os.open(name, flags, PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 def private_file(path: Path) -> Path:
     """Create ``path`` empty with mode 0600 (or tighten it to 0600 if it exists).
 
     For files that a library creates itself (SQLite, the video encoder): they keep the mode
     of a file that is already there."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE)
-    try:
-        os.fchmod(fd, PRIVATE_FILE_MODE)
-    finally:
-        os.close(fd)
+    os.close(_private_opener(path, os.O_WRONLY | os.O_CREAT))
     return path
 
 
 def open_private(path: Path, mode: str = "w", **kwargs: Any):
     """``open()`` that creates a new file with mode 0600, whatever the umask."""
-    def opener(name: str, flags: int) -> int:
-        fd = os.open(name, flags, PRIVATE_FILE_MODE)
-        os.fchmod(fd, PRIVATE_FILE_MODE)
-        return fd
-    return open(path, mode, opener=opener, **kwargs)
+    return open(path, mode, opener=_private_opener, **kwargs)
 
 
 def _make_private(root: Path) -> None:
@@ -518,6 +522,12 @@ def _summary(row: sqlite3.Row) -> SessionSummary:
     )
 
 
+def read_session_stream(data_dir: Path, session_id: str) -> SessionStream:
+    """One session's stream, read from its folder without opening the index: for the pages'
+    caches, which would otherwise open a whole store (walk, checks, recovery) per miss."""
+    return _read_stream(session_id, Path(data_dir) / "sessions" / _checked_id(session_id) / STREAM_FILE)
+
+
 def _read_stream(session_id: str, path: Path) -> SessionStream:
     try:
         raw = path.read_bytes()
@@ -824,19 +834,20 @@ class SessionStore:
         known = {row["id"] for row in self._index.query("SELECT id FROM sessions")}
         adopted = []
         for folder in sorted(p for p in self.sessions_dir.iterdir() if p.is_dir()):
-            # No pid file means no writer: start_session writes it before the index row.
             if not _SESSION_ID.fullmatch(folder.name):
                 continue  # not a folder the store made
+            # No pid file means no writer: start_session writes it before the index row.
             if folder.name in known or not self._writer_gone(folder, quiet_s=0.0):
-                continue
-            meta = _read_meta(folder / STREAM_FILE)
-            if meta is None:
-                log.warning("session folder %s has no readable recording; left as it is", folder)
                 continue
             try:
                 stream = _read_stream(folder.name, folder / STREAM_FILE)
+                meta: dict | None = stream.meta
             except SessionCorruptError:
-                stream = None
+                # Damaged further on: indexed as corrupt if its first line still names it.
+                stream, meta = None, _read_meta(folder / STREAM_FILE)
+            if meta is None:
+                log.warning("session folder %s has no readable recording; left as it is", folder)
+                continue
             started = _parse_time(meta.get("started_at")) or datetime.fromtimestamp(
                 (folder / STREAM_FILE).stat().st_mtime, timezone.utc)
             with self._index.transaction() as conn:

@@ -24,8 +24,6 @@ def check_upload(name: str, size: int, saved: Path) -> VideoInfo:
     """The video's header if ``saved`` (the upload, named ``name`` by the person) can be
     analysed; raises UploadRejected otherwise."""
     shown = Path(name).name or "the file"
-    if size == 0:
-        raise UploadRejected(f"{shown} is empty (0 bytes).")
     if size > MAX_MB * 1_000_000:
         raise UploadRejected(f"{shown} is {size / 1e6:.0f} MB; the limit is {MAX_MB} MB.")
     try:

@@ -77,6 +77,16 @@ def _open(path: Path):
     return container
 
 
+def _picture(frame, color: Literal["bgr", "rgb"]) -> np.ndarray:
+    """A decoded frame as an (H, W, 3) array, upright.
+
+    A phone filming upright stores landscape frames plus a display rotation (counter-
+    clockwise degrees); the person is only upright once it is applied."""
+    image = frame.to_ndarray(format="rgb24" if color == "rgb" else "bgr24")
+    turns = round((frame.rotation or 0) / 90) % 4
+    return np.ascontiguousarray(np.rot90(image, turns)) if turns else image
+
+
 def probe(path: str | Path) -> VideoInfo:
     """Read a video's header without decoding it."""
     path = Path(path)
@@ -110,7 +120,6 @@ def read_frames(path: str | Path, color: Literal["bgr", "rgb"] = "rgb") -> Itera
 
     path = Path(path)
     container = _open(path)
-    fmt = "rgb24" if color == "rgb" else "bgr24"
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -124,12 +133,7 @@ def read_frames(path: str | Path, color: Literal["bgr", "rgb"] = "rgb") -> Itera
                 t_abs = float(frame.time) if frame.time is not None else index / fps
                 if first is None:
                     first = t_abs
-                image = frame.to_ndarray(format=fmt)
-                # A phone filming upright stores landscape frames plus a display rotation
-                # (counter-clockwise degrees); the person is only upright once it is applied.
-                turns = round((frame.rotation or 0) / 90) % 4
-                if turns:
-                    image = np.ascontiguousarray(np.rot90(image, turns))
+                image = _picture(frame, color)
                 # Damaged or edited files can step back in time; the engine's windows and
                 # the pose tracker need time to move forward.
                 t = t_abs - first if index == 0 else max(t_abs - first, last_t + 0.001)
@@ -149,7 +153,6 @@ def frame_at(path: str | Path, t: float, color: Literal["bgr", "rgb"] = "bgr") -
     time is not after ``t`` (the first one before it starts); None if nothing decodes."""
     import av
 
-    fmt = "rgb24" if color == "rgb" else "bgr24"
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
@@ -159,6 +162,6 @@ def frame_at(path: str | Path, t: float, color: Literal["bgr", "rgb"] = "bgr") -
                 if shown is not None and frame.time is not None and frame.time > t + 1e-3:
                     break
                 shown = frame
-            return None if shown is None else shown.to_ndarray(format=fmt)
+            return None if shown is None else _picture(shown, color)
     except (av.error.FFmpegError, ValueError, IndexError):
         return None

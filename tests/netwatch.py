@@ -12,6 +12,10 @@ import shutil
 from pathlib import Path
 
 SYSCALLS = "connect,sendto,sendmsg,sendmmsg"
+# The proxy variables coach sets for itself (coach/offline.py): what is traced starts without
+# them, so that what it proves is coach's own doing.
+PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
+              "no_proxy", "NO_PROXY")
 _ADDR = re.compile(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([0-9.]+)"\)'
                    r'|sin6_port=htons\((\d+)\),.*?inet_pton\(AF_INET6, "([0-9a-f:.]+)"')
 _LOOPBACK = ("127.", "::1", "::ffff:127.")

@@ -16,10 +16,6 @@ import netwatch
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "seated-chair_left_short.mp4"
-# The proxy variables coach sets for itself (coach/offline.py); the test starts from an
-# environment without them, so that what it proves is coach's own doing.
-PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
-              "no_proxy", "NO_PROXY")
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +26,7 @@ def _tracer():
 
 
 def _clean_env() -> dict:
-    return {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    return {k: v for k, v in os.environ.items() if k not in netwatch.PROXY_VARS}
 
 
 def test_the_tracer_sees_a_dns_query(tmp_path):

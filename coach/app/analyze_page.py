@@ -8,13 +8,13 @@ from pathlib import Path
 import streamlit as st
 
 from coach.analysis import analyze_video
-from coach.app.common import get_store, stretch_label
+from coach.app.common import get_store
 from coach.app.review import session_view
 from coach.session_store import SessionWriteError
 from coach.stretches import STRETCHES
 from coach.upload import MAX_MB, VIDEO_TYPES, UploadRejected, check_upload
 from coach.video import VideoError
-from coach.wording import clock, session_labels
+from coach.wording import clock, session_labels, stretch_name
 
 
 def render() -> None:
@@ -22,7 +22,7 @@ def render() -> None:
     st.write("Upload a side-on recording of a stretch. It is analysed on this computer and saved "
              "as a session; nothing is uploaded anywhere else.")
     upload = st.file_uploader("Video file", type=VIDEO_TYPES, key="upload")
-    exercise = st.selectbox("Stretch", list(STRETCHES), format_func=stretch_label, key="analyze_exercise")
+    exercise = st.selectbox("Stretch", list(STRETCHES), format_func=stretch_name, key="analyze_exercise")
     side = st.radio("Leg", ["auto", "left", "right"], horizontal=True, key="analyze_side")
     if upload is None:
         return

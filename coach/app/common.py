@@ -11,7 +11,6 @@ import streamlit.components.v1 as components
 
 from coach.live import LiveStatus
 from coach.session_store import SessionStore
-from coach.wording import stretch_name
 
 PHASE_TEXT = {
     "setup": "Get into view",
@@ -40,9 +39,6 @@ CHECK_TEXT = {
 def get_store() -> SessionStore:
     """One store per app process; its folder is COACH_DATA_DIR or ~/.local/share/coach."""
     return SessionStore()
-
-
-stretch_label = stretch_name  # the pages' old name for it
 
 
 def status_panel(status: LiveStatus, container=None) -> None:

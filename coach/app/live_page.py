@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from coach.app.common import get_store, play_audio, status_panel, stretch_label
+from coach.app.common import get_store, play_audio, status_panel
 from coach.live import LiveSession
 from coach.stretches import (
     PAIN_QUESTIONS,
@@ -16,6 +16,7 @@ from coach.stretches import (
     RED_FLAG_QUESTIONS,
     STRETCHES,
 )
+from coach.wording import stretch_name
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 SOURCES = {
@@ -28,7 +29,7 @@ SOURCES = {
 def _settings() -> dict:
     """The choices made before a session; remembered for the next one."""
     st.sidebar.header("Stretch")
-    exercise = st.sidebar.selectbox("Stretch", list(STRETCHES), format_func=stretch_label, key="exercise")
+    exercise = st.sidebar.selectbox("Stretch", list(STRETCHES), format_func=stretch_name, key="exercise")
     stretch = STRETCHES[exercise]
     side = st.sidebar.radio("Leg", ["auto", "left", "right"], horizontal=True, key="side",
                             help="auto: the coach sees which leg you stretch")

@@ -12,7 +12,7 @@ from coach.app.common import CHECK_TEXT, get_store, status_panel
 from coach.engine import frame_from_record
 from coach.live import LiveStatus, apply_frame
 from coach.overlay import draw_blank, draw_overlay
-from coach.session_store import SessionCorruptError, SessionNotFoundError
+from coach.session_store import SessionCorruptError, SessionNotFoundError, read_session_stream
 from coach.video import frame_at
 from coach.wording import clock, session_labels
 
@@ -26,15 +26,8 @@ def _step(seconds: float) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _stream(data_dir: str, session_id: str, mtime: float) -> tuple[list[dict], list[dict]]:
-    from coach.session_store import SessionStore
-
-    store = SessionStore(Path(data_dir))
-    try:
-        stream = store.load_stream(session_id)
-    finally:
-        store.close()  # one connection per cache miss, closed again
-    return stream.frames, stream.events
+def _stream(data_dir: str, session_id: str, mtime: float) -> list[dict]:
+    return read_session_stream(Path(data_dir), session_id).frames
 
 
 def render() -> None:
@@ -51,7 +44,7 @@ def render() -> None:
                               format_func=labels.get, key="replay_select")
     stream_path = store.sessions_dir / session_id / "stream.jsonl"
     try:
-        frames, events = _stream(str(store.root), session_id, stream_path.stat().st_mtime)
+        frames = _stream(str(store.root), session_id, stream_path.stat().st_mtime)
     except (SessionCorruptError, SessionNotFoundError, OSError) as exc:
         st.error(f"This session cannot be replayed: {exc}")
         return
@@ -73,16 +66,15 @@ def render() -> None:
                 st.session_state[key] = _step(float(w.start))
                 st.session_state[f"playing_{session_id}"] = False
     st.toggle("Play", key=f"playing_{session_id}")
-    completed = np.array(sorted(float(e["t"]) for e in events if e.get("kind") == "hold_completed"
-                                and isinstance(e.get("t"), (int, float)) and math.isfinite(e["t"])))
+    # When each hold was completed, from the index (damaged events already left out there).
+    completed = np.array(sorted(h.end for h in store.holds(session_id) if h.completed))
     _player(frames, times, completed, video, key, session_id)
 
 
 @st.fragment(run_every=PLAY_TICK_S)
 def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video: Path | None, key: str,
             session_id: str) -> None:
-    end = math.ceil(float(times[-1]) / SLIDER_STEP_S) * SLIDER_STEP_S  # the last frame stays reachable
-    end = round(end, 1)
+    end = round(math.ceil(float(times[-1]) / SLIDER_STEP_S) * SLIDER_STEP_S, 1)  # the last frame stays reachable
     if st.session_state.get(f"playing_{session_id}"):
         st.session_state[key] = min(_step(st.session_state[key] + PLAY_TICK_S), end)
         if st.session_state[key] >= end:

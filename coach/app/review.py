@@ -9,9 +9,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from coach.app.common import CHECK_TEXT, get_store, stretch_label
-from coach.session_store import SessionCorruptError, SessionNotFoundError, SessionStore
-from coach.wording import back_rounding, clock, export_name, pain_text, session_labels
+from coach.app.common import CHECK_TEXT, get_store
+from coach.session_store import (
+    SessionCorruptError,
+    SessionNotFoundError,
+    SessionStore,
+    SessionSummary,
+    read_session_stream,
+)
+from coach.wording import back_rounding, clock, export_name, pain_text, session_labels, stretch_name
 
 # The back measure is shown as rounding beyond the person's own upright back, never below 0:
 # a back straighter than its baseline is simply not rounded.
@@ -19,28 +25,24 @@ MEASURE_TEXT = {"knee_angle": "knee angle", "hip_angle": "hip angle", "trunk_inc
                 "spine_flexion": "back rounding", "leg_raise": "leg raise"}
 
 
-def history_table(store: SessionStore) -> pd.DataFrame:
+def history_table(sessions: list[SessionSummary]) -> pd.DataFrame:
     rows = [{
         "id": s.id,
         "date": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-        "stretch": stretch_label(s.exercise),
+        "stretch": stretch_name(s.exercise),
         "source": s.source,
         "holds done": s.holds_done,
         "time in position": clock(s.time_in_position),
         "warnings": s.warnings,
         "status": s.status,
-    } for s in store.list_sessions()]
+    } for s in sessions]
     return pd.DataFrame(rows)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def frames_table(data_dir: str, session_id: str, mtime: float) -> pd.DataFrame:
     """One row per recorded frame (cached per stream version: ``mtime`` is the cache key)."""
-    store = SessionStore(Path(data_dir))
-    try:
-        stream = store.load_stream(session_id)
-    finally:
-        store.close()
+    stream = read_session_stream(Path(data_dir), session_id)
     cols = ["t", "phase", "cue", *MEASURE_TEXT]
     rows = [{c: f.get(c) for c in cols} for f in stream.frames]
     for row in rows:
@@ -82,7 +84,7 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
     except SessionNotFoundError as exc:
         st.error(str(exc))
         return
-    st.subheader(f"{stretch_label(summary.exercise)} - {summary.started_at.astimezone():%Y-%m-%d %H:%M:%S}")
+    st.subheader(f"{stretch_name(summary.exercise)} - {summary.started_at.astimezone():%Y-%m-%d %H:%M:%S}")
     cols = st.columns(3)
     cols[0].metric("Holds done", summary.holds_done)
     # Time in position, everywhere: the time the hold timer counted (the holds' durations).
@@ -120,7 +122,7 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
     else:
         st.write("No holds.")
-    _export_and_delete(store, session_id, label or summary.id)
+    _export_and_delete(store, summary, label or summary.id)
 
 
 def _mean(frame: pd.DataFrame, col: str):
@@ -133,7 +135,8 @@ def _max(frame: pd.DataFrame, col: str):
     return round(float(values.max()), 1) if len(values) else None
 
 
-def _export_and_delete(store: SessionStore, session_id: str, label: str) -> None:
+def _export_and_delete(store: SessionStore, summary: SessionSummary, label: str) -> None:
+    session_id = summary.id
     cols = st.columns(3)
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -144,7 +147,6 @@ def _export_and_delete(store: SessionStore, session_id: str, label: str) -> None
         except SessionCorruptError as exc:
             st.error(str(exc))
             return
-    summary = store.get(session_id)
     cols[0].download_button("Export CSV", csv_bytes, export_name(summary, "csv"), "text/csv")
     cols[1].download_button("Export JSON", json_bytes, export_name(summary, "json"), "application/json")
     with cols[2].popover("Delete session"):
@@ -198,7 +200,8 @@ def progress_charts(store: SessionStore) -> tuple[alt.Chart, alt.Chart] | None:
 def render() -> None:
     st.title("Sessions")
     store = get_store()
-    table = history_table(store)
+    sessions = store.list_sessions()
+    table = history_table(sessions)
     if table.empty:
         st.info("No sessions yet. Do a stretch on the Live page, or analyse a video.")
         return
@@ -210,7 +213,7 @@ def render() -> None:
     ids = table["id"].tolist()
     chosen = st.session_state.get("review_session")
     index = ids.index(chosen) if chosen in ids else 0
-    labels = session_labels(store.list_sessions())
+    labels = session_labels(sessions)
     session_id = st.selectbox("Session", ids, index=index, format_func=labels.get, key="review_select")
     st.session_state.review_session = session_id
     session_view(store, session_id, labels.get(session_id))

@@ -226,8 +226,7 @@ class Run:
         env = {**os.environ, "COACH_DATA_DIR": self.config["data_dir"], "PYTHONUNBUFFERED": "1"}
         # Started as a person would, without the proxy variables the coach sets for itself, so
         # that the trace shows what the app does on its own.
-        for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
-                     "no_proxy", "NO_PROXY"):
+        for name in netwatch.PROXY_VARS:
             env.pop(name, None)
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", HOST,
                "--server.port", str(self.port), "--server.headless", "true",
