@@ -1,6 +1,6 @@
 """The coach's Streamlit app: ./dev app (or: streamlit run app.py)."""
 
-from pathlib import Path
+from importlib.resources import files
 
 import streamlit as st
 
@@ -8,8 +8,8 @@ from coach.app import analyze_page, live_page, replay_page, review
 
 # The tab icon is a file served by the app itself: a ":material/...:" page icon makes the
 # browser fetch an SVG from fonts.gstatic.com on every page load (nothing may leave the machine).
-ICON = Path(__file__).resolve().parent / "coach" / "app" / "icon.png"
-st.set_page_config(page_title="Hamstring stretch coach", page_icon=str(ICON), layout="wide")
+ICON = str(files("coach.app") / "icon.png")
+st.set_page_config(page_title="Hamstring stretch coach", page_icon=ICON, layout="wide")
 # Streamlit leaves about 140 px blank above every page; the coach's pages start at the top.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:1.5rem}</style>")
 

@@ -28,7 +28,7 @@ def main() -> None:
               help="Model(s) to check; default: the bundled lite and full.")
 def models(variant: tuple[str, ...]) -> None:
     """Check the bundled pose models against models/MANIFEST.sha256."""
-    from coach.model_files import ModelFileError, model_path, verify_model
+    from coach.pose.models import ModelFileError, model_path, verify_model
 
     for name in variant or ("lite", "full"):
         path = model_path(name)
@@ -45,7 +45,7 @@ def models(variant: tuple[str, ...]) -> None:
               help="PNG to write; default: CLIP with .png beside it in the current folder.")
 def preview(clip: Path, out: Path | None) -> None:
     """Write a contact sheet of a sample CLIP with its ground-truth skeleton drawn in."""
-    from coach.contact_sheet import write_contact_sheet
+    from coach.lab.contact_sheet import write_contact_sheet
 
     out = out or Path(clip.stem + ".png")
     try:
@@ -74,10 +74,10 @@ EXERCISES = ["seated-chair", "seated-chair-soft-knee", "seated-floor", "supine-t
 def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model: str,
             hold_s: float | None, reps: int | None, rest_s: float | None, quiet: bool) -> None:
     """Analyse a recorded VIDEO of a stretch: holds, time in position, warnings."""
-    from coach.analysis import analyze_video, format_summary, write_json
-    from coach.model_files import ModelFileError
-    from coach.stretches import get_stretch
-    from coach.video import VideoError, probe
+    from coach.coaching.analysis import analyze_video, format_summary, write_json
+    from coach.pose.models import ModelFileError
+    from coach.rules.stretches import get_stretch
+    from coach.pose.video import VideoError, probe
 
     try:
         get_stretch(exercise)
@@ -122,9 +122,9 @@ def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, cl
     """Score the engine on every clip in DIRECTORY that has ground truth, beside a naive engine."""
     import json
 
-    from coach.evaluation import evaluate_clip, format_report
-    from coach.evaluation import tune_smoothing as smoothing_table
-    from coach.video import VideoError
+    from coach.lab.evaluation import evaluate_clip, format_report
+    from coach.lab.evaluation import tune_smoothing as smoothing_table
+    from coach.pose.video import VideoError
 
     if not directory.is_dir():
         raise CoachError(f"not a folder: {directory}")
@@ -161,8 +161,8 @@ def bench() -> None:
 @click.option("--height", default=480, show_default=True)
 def bench_pose(video: Path, frames: int, width: int, height: int) -> None:
     """Per-frame time of the pose estimator, lite vs full, on VIDEO's frames resized to WxH."""
-    from coach.benchmarks import time_pose_estimator
-    from coach.video import VideoError
+    from coach.lab.benchmarks import time_pose_estimator
+    from coach.pose.video import VideoError
 
     try:
         rows = time_pose_estimator(video, frames=frames, size=(width, height))
@@ -182,8 +182,8 @@ def _bench_options(command):
 
 
 def _run_bench(parts: tuple[str, ...], video: Path, exercise: str, **kwargs) -> str:
-    from coach.benchmarks import format_markdown, run_all
-    from coach.video import VideoError
+    from coach.lab.benchmarks import format_markdown, run_all
+    from coach.pose.video import VideoError
 
     command = " ".join(["coach", *sys.argv[1:]])
     try:

@@ -5,7 +5,7 @@
 
 Runs in the render venv (sample_videos/requirements-render.txt), never in the app's.
 Ground-truth angles come from the posed body's own COCO keypoints (anny's regressor),
-projected through the render camera and measured with coach.geometry, so they use exactly
+projected through the render camera and measured with coach.measure.geometry, so they use exactly
 the definitions the coach uses. Everything is seeded: the same clip renders the same frames.
 """
 
@@ -39,8 +39,8 @@ import anny  # noqa: E402
 import clips as clip_data  # noqa: E402
 import scene  # noqa: E402
 from clips import LYING, POSE_KEYS, Clip  # noqa: E402
-from coach import geometry  # noqa: E402
-from coach.landmarks import LANDMARK_NAMES  # noqa: E402
+from coach.measure import geometry  # noqa: E402
+from coach.pose.landmarks import LANDMARK_NAMES  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 640, 480, 15
 CRF, GOP = 28, 30

@@ -271,7 +271,7 @@ def index_cases(out: Path, rng: random.Random, template: Path) -> list[Case]:
 
 def template_index(out: Path) -> Path:
     """A real sessions.db with one recorded session (made through the store)."""
-    from coach.session_store import SessionStore
+    from coach.store.sessions import SessionStore
 
     store = SessionStore(out)
     with store.start_session("seated-chair", "left", "live", {"hold_s": 30}) as writer:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from coach.landmarks import Landmark as L
+from coach.pose.landmarks import Landmark as L
 
 WIDTH, HEIGHT = 640, 480
 

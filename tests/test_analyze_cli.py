@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.groundtruth import load_groundtruth
+from coach.lab.groundtruth import load_groundtruth
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
 SPEC_FRAME_KEYS = {"t", "detected", "knee_angle", "hip_angle", "trunk_inclination", "leg_raise",

@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from coach.stretches import RED_FLAG_ADVICE, RED_FLAG_QUESTIONS
+from coach.rules.stretches import RED_FLAG_ADVICE, RED_FLAG_QUESTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD_CLIP = REPO / "sample_videos" / "seated-chair_left_good.mp4"
@@ -63,9 +63,9 @@ def recorded(tmp_path_factory) -> tuple[Path, str]:
     5 s holds, so it holds one completed hold."""
     import av
 
-    from coach.analysis import analyze_video
-    from coach.session_store import SessionStore
-    from coach.video import read_frames
+    from coach.coaching.analysis import analyze_video
+    from coach.store.sessions import SessionStore
+    from coach.pose.video import read_frames
 
     if not GOOD_CLIP.exists() or GOOD_CLIP.stat().st_size < 10_000:
         pytest.fail(f"sample clip missing: {GOOD_CLIP}")
@@ -223,7 +223,7 @@ def test_replay_page_renders_a_frame(recorded_dir):
 
 def _two_sessions_in_one_second(folder: Path) -> list[str]:
     """Two recorded sessions whose start times fall in the same second (as two quick tries)."""
-    from coach.session_store import SessionStore
+    from coach.store.sessions import SessionStore
 
     store = SessionStore(folder)
     ids = []

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 import bad_inputs
 from coach.cli import main
-from coach.session_store import STREAM_FILE, SessionCorruptError, SessionStore, StoreError
-from coach.upload import UploadRejected, check_upload
+from coach.store.sessions import STREAM_FILE, SessionCorruptError, SessionStore, StoreError
+from coach.app.upload import UploadRejected, check_upload
 
 CASE_TIMEOUT_S = 60  # a 2.5 s clip; anything near this is a hang
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach import benchmarks
+from coach.lab import benchmarks
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated-chair_left_short.mp4"  # 38 frames
 

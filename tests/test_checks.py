@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coach.checks import (
+from coach.rules.verdicts import (
     Hysteresis,
     SteadinessMonitor,
     count_reversals,

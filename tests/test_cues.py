@@ -1,7 +1,7 @@
 """One cue at a time: most important first, no flicker, and every fault gets its turn."""
 
-from coach.cues import MIN_SHOW_S, ROTATE_AFTER_S, CueBoard
-from coach.stretches import get_stretch
+from coach.coaching.cues import MIN_SHOW_S, ROTATE_AFTER_S, CueBoard
+from coach.rules.stretches import get_stretch
 
 STRETCH = get_stretch("seated-chair")
 KNEE = STRETCH.cues["knee_extension"]

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from coach.engine import Engine, detect_stretched_side
-from coach.spine import HINGE_SHIFT_PER_DEG
+from coach.coaching.engine import Engine, detect_stretched_side
+from coach.measure.spine import HINGE_SHIFT_PER_DEG
 from synthetic import HEIGHT, WIDTH, lying_person, seated_person
 
 FPS = 15
@@ -137,7 +137,7 @@ def test_lying_strap_checks_the_other_leg():
 
 
 def test_cue_never_asks_to_go_further():
-    from coach.stretches import STRETCHES
+    from coach.rules.stretches import STRETCHES
 
     for stretch in STRETCHES.values():
         for text in [stretch.entry_cue, *stretch.cues.values()]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coach.evaluation import match_holds, pooled, score
+from coach.lab.evaluation import match_holds, pooled, score
 
 
 def gt_frame(knee, label, hinge="ok"):

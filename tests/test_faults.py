@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from coach.live import CAMERA_LOST_S, LiveSession
-from coach.session_store import SessionNotFoundError, SessionStore
-from coach.video import probe, read_frames
+from coach.coaching.live import CAMERA_LOST_S, LiveSession
+from coach.store.sessions import SessionNotFoundError, SessionStore
+from coach.pose.video import probe, read_frames
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "seated-chair_left_short.mp4"
@@ -134,7 +134,7 @@ def test_a_full_disk_while_recording_keeps_coaching_and_what_was_saved(small_dis
         live.process(f.image, 60 + f.t)
     assert live.status().frames == before + 10
     live.stop()  # on the still-full disk: the session must be closed all the same
-    from coach import session_store
+    from coach.store import sessions as session_store
 
     assert not any(live.session_id in str(p) for p in session_store._live_streams), "left recording"
     store.close()
@@ -176,7 +176,7 @@ def test_a_file_name_from_outside_stays_inside(tmp_path):
             with pytest.raises(ValueError, match="not inside the session folder"):
                 writer.attach_video(bad)
     store.close()
-    from coach.upload import UploadRejected, check_upload
+    from coach.app.upload import UploadRejected, check_upload
 
     with pytest.raises(UploadRejected) as refused:
         check_upload("../../etc/passwd", 0, tmp_path / "nothing")
@@ -188,7 +188,7 @@ def test_a_locked_index_is_refused_clearly_and_never_set_aside(tmp_path):
     the store says so, and the good index is not renamed to .damaged (nothing is lost)."""
     import sqlite3
 
-    from coach.session_store import StoreError
+    from coach.store.sessions import StoreError
 
     root = tmp_path / "data"
     store = SessionStore(root)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.analysis import analyze_video
-from coach.timebase import FrameRate, SampleWindow
+from coach.coaching.analysis import analyze_video
+from coach.pose.timebase import FrameRate, SampleWindow
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 CLIP = SAMPLES / "seated-chair_left_bent-knee.mp4"  # a completed hold and a knee warning
@@ -37,15 +37,15 @@ def test_a_dropped_frame_does_not_change_the_rate():
 @pytest.fixture(scope="module")
 def poses() -> list:
     """The clip's poses (with masks) once, at its own 15 fps."""
-    from coach.pose import PoseEstimator
-    from coach.video import read_frames
+    from coach.pose.estimator import PoseEstimator
+    from coach.pose.video import read_frames
 
     with PoseEstimator("full", color="rgb", segmentation=True) as est:
         return [(f.t, est.detect(f.image, f.t * 1000)) for f in read_frames(CLIP, color="rgb")]
 
 
 def _judge(stream) -> tuple[list, list]:
-    from coach.engine import Engine
+    from coach.coaching.engine import Engine
 
     engine = Engine("seated-chair", "auto")
     last = 0.0

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from coach.geometry import (
+from coach.measure.geometry import (
     ear_shoulder_hip_angle,
     hip_angle,
     knee_angle,
@@ -13,7 +13,7 @@ from coach.geometry import (
     trunk_inclination,
     vector_angle,
 )
-from coach.landmarks import Landmark as L
+from coach.pose.landmarks import Landmark as L
 
 
 def seated(lean_deg: float, knee_bend_deg: float = 0.0, facing: int = 1) -> np.ndarray:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from coach.hold import HoldTimer
+from coach.coaching.hold import HoldTimer
 
 DT = 0.1
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.live import LiveSession
-from coach.session_store import SessionStore, SessionWriteError
-from coach.video import read_frames
+from coach.coaching.live import LiveSession
+from coach.store.sessions import SessionStore, SessionWriteError
+from coach.pose.video import read_frames
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated-chair_left_good.mp4"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.model_files import (
+from coach.pose.models import (
     BUNDLE_MEMBERS,
     MODELS_DIR,
     ModelFileError,

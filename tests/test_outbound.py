@@ -58,7 +58,7 @@ def test_the_pose_model_alone_makes_no_network_attempt(tmp_path):
     trace = tmp_path / "trace"
     code = (
         "import time, numpy as np\n"
-        "from coach.pose import PoseEstimator\n"
+        "from coach.pose.estimator import PoseEstimator\n"
         "with PoseEstimator('lite') as est:\n"
         "    for i in range(10): est.detect(np.zeros((240, 320, 3), np.uint8), i * 66)\n"
         "    time.sleep(4)\n"

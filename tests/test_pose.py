@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.geometry import hip_angle, knee_angle, trunk_inclination
-from coach.groundtruth import load_groundtruth
-from coach.pose import Pose, PoseEstimator
-from coach.video import read_frames
+from coach.measure.geometry import hip_angle, knee_angle, trunk_inclination
+from coach.lab.groundtruth import load_groundtruth
+from coach.pose.estimator import Pose, PoseEstimator
+from coach.pose.video import read_frames
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated-chair_left_good.mp4"
 
@@ -111,7 +111,7 @@ def test_bad_frames_are_refused():
 
 
 def test_a_missing_model_is_a_one_line_error(tmp_path):
-    from coach.model_files import ModelFileError
+    from coach.pose.models import ModelFileError
 
     with pytest.raises(ModelFileError) as info:
         PoseEstimator(tmp_path / "nope.task")
@@ -123,7 +123,7 @@ def test_overlapping_stderr_silencing_puts_stderr_back():
     last one out restores it (overlapping enter/exit once left stderr on /dev/null)."""
     import os
 
-    from coach.pose import _native_stderr_silenced
+    from coach.pose.estimator import _native_stderr_silenced
 
     before = os.readlink("/proc/self/fd/2") if os.path.exists("/proc/self/fd/2") else None
     first, second = _native_stderr_silenced(), _native_stderr_silenced()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.session_store import SessionStore
+from coach.store.sessions import SessionStore
 
 
 def _modes(root: Path) -> dict[str, int]:
@@ -22,7 +22,7 @@ def _record_a_session(store: SessionStore) -> str:
             writer.append({"type": "frame", "t": i / 15, "knee_angle": 175.0})
         writer.append({"type": "event", "t": 0.3, "kind": "hold_completed", "side": "left", "duration": 0.3})
         video = writer.folder / "video.mp4"
-        from coach.live import _VideoRecorder  # the recorder the live session uses
+        from coach.coaching.live import _VideoRecorder  # the recorder the live session uses
 
         recorder = _VideoRecorder(video, "rgb")
         for i in range(3):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coach.live import _VideoRecorder
-from coach.video import frame_at, probe, read_frames
+from coach.coaching.live import _VideoRecorder
+from coach.pose.video import frame_at, probe, read_frames
 
 FPS = 15
 

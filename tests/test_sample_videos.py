@@ -17,8 +17,8 @@ import av
 import numpy as np
 import pytest
 
-from coach.contact_sheet import write_contact_sheet
-from coach.groundtruth import load_groundtruth, validate_groundtruth
+from coach.lab.contact_sheet import write_contact_sheet
+from coach.lab.groundtruth import load_groundtruth, validate_groundtruth
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_videos"

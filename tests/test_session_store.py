@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach import session_store
-from coach.session_store import (
+from coach.store import sessions as session_store
+from coach.store.sessions import (
     SessionCorruptError,
     SessionNotFoundError,
     SessionStore,
@@ -126,7 +126,7 @@ def test_a_stall_after_the_last_frame_still_reaches_the_disk(store):
 
 CRASHING_WRITER = """
 import time
-from coach.session_store import SessionStore
+from coach.store.sessions import SessionStore
 
 writer = SessionStore().start_session("seated-chair", "left", "live", {"hold_s": 1.0})
 print(writer.session_id, flush=True)

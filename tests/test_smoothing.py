@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coach.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams
+from coach.pose.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams
 
 FPS = 30.0
 BODY = 300.0  # pixels: body size used to scale speed

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from coach.video import VideoError, probe, read_frames
+from coach.pose.video import VideoError, probe, read_frames
 
 
 def write_clip(path: Path, frames: int = 10, fps: int = 15) -> Path:

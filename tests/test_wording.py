@@ -2,9 +2,9 @@
 
 from datetime import datetime, timedelta, timezone
 
-from coach.session_store import SessionSummary
-from coach.stretches import PAIN_QUESTIONS, RED_FLAG_QUESTIONS
-from coach.wording import (PAIN_NAMES, RED_FLAG_NAMES, back_rounding, clock, export_name, pain_text,
+from coach.store.sessions import SessionSummary
+from coach.rules.stretches import PAIN_QUESTIONS, RED_FLAG_QUESTIONS
+from coach.present.wording import (PAIN_NAMES, RED_FLAG_NAMES, back_rounding, clock, export_name, pain_text,
                            session_labels)
 
 

@@ -9,8 +9,8 @@ import math
 import streamlit as st
 import streamlit.components.v1 as components
 
-from coach.live import LiveStatus
-from coach.session_store import SessionStore
+from coach.coaching.live import LiveStatus
+from coach.store.sessions import SessionStore
 
 PHASE_TEXT = {
     "setup": "Get into view",

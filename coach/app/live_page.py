@@ -8,15 +8,15 @@ from pathlib import Path
 import streamlit as st
 
 from coach.app.common import get_store, play_audio, status_panel
-from coach.live import LiveSession
-from coach.stretches import (
+from coach.coaching.live import LiveSession
+from coach.rules.stretches import (
     PAIN_QUESTIONS,
     PAIN_WORSE_ADVICE,
     RED_FLAG_ADVICE,
     RED_FLAG_QUESTIONS,
     STRETCHES,
 )
-from coach.wording import stretch_name
+from coach.present.wording import stretch_name
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 SOURCES = {
@@ -229,7 +229,7 @@ def _camera_frames(capture):
 
 
 def _file_frames(path: Path):
-    from coach.video import VideoError, read_frames
+    from coach.pose.video import VideoError, read_frames
 
     try:
         for frame in read_frames(path, color="bgr"):

@@ -9,12 +9,12 @@ import numpy as np
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store, status_panel
-from coach.engine import frame_from_record
-from coach.live import LiveStatus, apply_frame
-from coach.overlay import draw_blank, draw_overlay
-from coach.session_store import SessionCorruptError, SessionNotFoundError, read_session_stream
-from coach.video import frame_at
-from coach.wording import clock, session_labels
+from coach.coaching.engine import frame_from_record
+from coach.coaching.live import LiveStatus, apply_frame
+from coach.present.overlay import draw_blank, draw_overlay
+from coach.store.sessions import SessionCorruptError, SessionNotFoundError, read_session_stream
+from coach.pose.video import frame_at
+from coach.present.wording import clock, session_labels
 
 PLAY_TICK_S = 0.2
 SLIDER_STEP_S = 0.1

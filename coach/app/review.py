@@ -10,14 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store
-from coach.session_store import (
+from coach.store.sessions import (
     SessionCorruptError,
     SessionNotFoundError,
     SessionStore,
     SessionSummary,
     read_session_stream,
 )
-from coach.wording import back_rounding, clock, export_name, pain_text, session_labels, stretch_name
+from coach.present.wording import back_rounding, clock, export_name, pain_text, session_labels, stretch_name
 
 # The back measure is shown as rounding beyond the person's own upright back, never below 0:
 # a back straighter than its baseline is simply not rounded.

@@ -9,11 +9,15 @@ and get one line saying what is wrong and the command that rebuilds the file.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import re
 import zipfile
 from pathlib import Path
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+# The models ship as package data of ``coach.models`` (the top-level models/ folder, mapped in
+# pyproject.toml), so a wheel installed anywhere finds them; walking up from this file found
+# them only in a source checkout.
+MODELS_DIR = Path(str(importlib.resources.files("coach.models")))
 MANIFEST_PATH = MODELS_DIR / "MANIFEST.sha256"
 MODEL_VARIANTS = ("lite", "full", "heavy")
 # What MediaPipe's PoseLandmarker looks for inside a .task (an uncompressed zip).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.video import VideoError, VideoInfo, probe
+from coach.pose.video import VideoError, VideoInfo, probe
 
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
 MAX_MB = 500  # also server.maxUploadSize in .streamlit/config.toml

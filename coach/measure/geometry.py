@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from coach.landmarks import Landmark, Side, leg, other_side
+from coach.pose.landmarks import Landmark, Side, leg, other_side
 
 FloatArray = np.ndarray
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from coach.landmarks import Side, other_side
+from coach.pose.landmarks import Side, other_side
 
 Phase = Literal["setup", "positioning", "holding", "rest", "done"]
 

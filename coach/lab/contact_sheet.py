@@ -13,9 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from coach.groundtruth import load_groundtruth
-from coach.landmarks import LANDMARK_NAMES, SKELETON
-from coach.video import read_frames
+from coach.lab.groundtruth import load_groundtruth
+from coach.pose.landmarks import LANDMARK_NAMES, SKELETON
+from coach.pose.video import read_frames
 
 TILE_W, TILE_H = 320, 240
 CAPTION_H = 46

@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from coach import geometry
-from coach.checks import (
+from coach.measure import geometry
+from coach.rules.verdicts import (
     BACK_VIEW_MAX_WIDTH,
     FAULT,
     LEANING_DEG,
@@ -29,15 +29,15 @@ from coach.checks import (
     side_on_width,
     threshold_status,
 )
-from coach.cues import Cue, CueBoard
-from coach.hold import Event, HoldTimer, Phase, sides_for
-from coach.landmarks import Landmark, Side, other_side
-from coach.legs import feet_fixer, raised_leg_labeller
-from coach.pose import Pose, PoseEstimator
-from coach.smoothing import LandmarkSmoother, LowPass, OneEuroParams
-from coach.spine import HINGE_SHIFT_PER_DEG, back_flexion
-from coach.stretches import Stretch, get_stretch
-from coach.timebase import FrameRate, SampleWindow
+from coach.coaching.cues import Cue, CueBoard
+from coach.coaching.hold import Event, HoldTimer, Phase, sides_for
+from coach.pose.landmarks import Landmark, Side, other_side
+from coach.pose.legs import feet_fixer, raised_leg_labeller
+from coach.pose.estimator import Pose, PoseEstimator
+from coach.pose.smoothing import LandmarkSmoother, LowPass, OneEuroParams
+from coach.measure.spine import HINGE_SHIFT_PER_DEG, back_flexion
+from coach.rules.stretches import Stretch, get_stretch
+from coach.pose.timebase import FrameRate, SampleWindow
 
 SideChoice = Literal["left", "right", "auto"]
 MEASURES = ("knee_angle", "hip_angle", "trunk_inclination", "leg_raise", "spine_flexion")

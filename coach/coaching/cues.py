@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coach.hold import Phase
-from coach.stretches import CHECK_PRIORITY, Stretch
+from coach.coaching.hold import Phase
+from coach.rules.stretches import CHECK_PRIORITY, Stretch
 
 # A shown cue stays at least this long unless a more important one arrives (project choice:
 # long enough to read a short sentence at a glance).
@@ -22,7 +22,7 @@ REPEAT_SPEECH_S = 6.0
 # misread joint) does not hide the others for good (project choice).
 ROTATE_AFTER_S = 4.0
 # Before the first lean the coach needs a moment of upright sitting to learn the person's
-# back (see coach.spine); it asks for it in so many words.
+# back (see coach.measure.spine); it asks for it in so many words.
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
 # From an oblique view the back cannot be judged (coach.checks.BACK_VIEW_MAX_WIDTH).
 TURN_SIDE_ON_CUE = "Turn a little more side-on so I can check your back"

@@ -18,9 +18,9 @@ from typing import Literal
 
 import numpy as np
 
-from coach.landmarks import NUM_LANDMARKS
-from coach.model_files import model_path, verify_model
-from coach.offline import keep_mediapipe_offline
+from coach.pose.landmarks import NUM_LANDMARKS
+from coach.pose.models import model_path, verify_model
+from coach.pose.offline import keep_mediapipe_offline
 
 ColorOrder = Literal["bgr", "rgb"]
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from coach.landmarks import Landmark, Side, leg
+from coach.pose.landmarks import Landmark, Side, leg
 
 Status = Literal["ok", "fault", "unknown"]
 OK: Status = "ok"

@@ -11,8 +11,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from coach.engine import CoachFrame
-from coach.landmarks import SKELETON, Landmark, leg
+from coach.coaching.engine import CoachFrame
+from coach.pose.landmarks import SKELETON, Landmark, leg
 
 # BGR colours; the fault colour is red-orange rather than pure red so it stays readable for
 # the commonest colour-vision deficiency against the green.

@@ -20,9 +20,9 @@ from collections import deque
 
 import numpy as np
 
-from coach.geometry import knee_angle, leg_raise
-from coach.landmarks import Landmark
-from coach.timebase import FrameRate, SampleWindow
+from coach.measure.geometry import knee_angle, leg_raise
+from coach.pose.landmarks import Landmark
+from coach.pose.timebase import FrameRate, SampleWindow
 
 FEET = (
     (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),

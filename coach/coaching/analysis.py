@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from coach.engine import MEASURES, Engine, SideChoice, event_record
-from coach.pose import PoseEstimator
-from coach.video import probe, read_frames
+from coach.coaching.engine import MEASURES, Engine, SideChoice, event_record
+from coach.pose.estimator import PoseEstimator
+from coach.pose.video import probe, read_frames
 
 SCHEMA = "coach.analysis/1"
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from coach.pose import PoseEstimator
-from coach.video import read_frames
+from coach.pose.estimator import PoseEstimator
+from coach.pose.video import read_frames
 
 # Targets of issue #6.
 LIVE_RATIO_TARGET = 1.10  # the whole live step at most 10 % over bare inference
@@ -161,12 +161,12 @@ def profile_shares(run: Callable[[], object], categories: list[Category]) -> tup
 
 LIVE_CATEGORIES: list[Category] = [
     ("inference", [("pose_landmarker.py", "detect_for_video")], []),
-    ("pose arrays + mask copy", [("coach/pose.py", "from_mediapipe")], []),
-    ("BGR->RGB copy + mp.Image", [("coach/pose.py", "detect")], ["inference", "pose arrays + mask copy"]),
-    ("back measure (mask)", [("coach/engine.py", "measure_back")], []),
-    ("engine (smooth, measure, judge, time)", [("coach/engine.py", "observe")], []),
-    ("overlay", [("coach/overlay.py", "draw_overlay")], []),
-    ("recording", [("coach/live.py", "_record")], []),
+    ("pose arrays + mask copy", [("coach/pose/estimator.py", "from_mediapipe")], []),
+    ("BGR->RGB copy + mp.Image", [("coach/pose/estimator.py", "detect")], ["inference", "pose arrays + mask copy"]),
+    ("back measure (mask)", [("coach/coaching/engine.py", "measure_back")], []),
+    ("engine (smooth, measure, judge, time)", [("coach/coaching/engine.py", "observe")], []),
+    ("overlay", [("coach/present/overlay.py", "draw_overlay")], []),
+    ("recording", [("coach/coaching/live.py", "_record")], []),
 ]
 
 
@@ -187,8 +187,8 @@ def bench_live(video: Path, exercise: str, frames: int = 300, block: int = 10, w
     block. The live step is ``LiveSession.process``: inference with the engine's options,
     engine, overlay, and recording into a SessionStore in a temporary folder.
     """
-    from coach.live import LiveSession
-    from coach.session_store import SessionStore
+    from coach.coaching.live import LiveSession
+    from coach.store.sessions import SessionStore
 
     times: dict[str, list[float]] = {"no mask": [], "bare": [], "live": []}
     with tempfile.TemporaryDirectory() as tmp, \
@@ -227,8 +227,8 @@ def bench_live(video: Path, exercise: str, frames: int = 300, block: int = 10, w
 
 def profile_live(video: Path, exercise: str, frames: int, model: str = "full") -> dict:
     """Where the live step's time goes: a separate pass of ``frames`` frames under cProfile."""
-    from coach.live import LiveSession
-    from coach.session_store import SessionStore
+    from coach.coaching.live import LiveSession
+    from coach.store.sessions import SessionStore
 
     decoded = [(f.t, f.image) for f in islice(read_frames(video, color="bgr"), frames)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -249,21 +249,21 @@ def profile_live(video: Path, exercise: str, frames: int, model: str = "full") -
 # -- 2. offline analysis ---------------------------------------------------------------------
 
 ANALYSIS_CATEGORIES: list[Category] = [
-    ("model load", [("coach/pose.py", "__init__")], []),
-    ("probe header", [("coach/video.py", "probe")], []),
-    ("decode", [("coach/video.py", "read_frames")], ["colour conversion (YUV->RGB)"]),
+    ("model load", [("coach/pose/estimator.py", "__init__")], []),
+    ("probe header", [("coach/pose/video.py", "probe")], []),
+    ("decode", [("coach/pose/video.py", "read_frames")], ["colour conversion (YUV->RGB)"]),
     ("colour conversion (YUV->RGB)", [("~", "<method 'to_ndarray' of 'av.video.frame.VideoFrame' objects>")], []),
     ("inference", [("pose_landmarker.py", "detect_for_video")], []),
-    ("pose arrays + mask copy", [("coach/pose.py", "from_mediapipe")], []),
-    ("frame to mp.Image", [("coach/pose.py", "detect")], ["inference", "pose arrays + mask copy"]),
-    ("engine (back measure, smooth, measure, judge, time)", [("coach/engine.py", "process_pose")], []),
-    ("frame records", [("coach/engine.py", "to_record")], []),
-    ("JSON write", [("coach/analysis.py", "write_json")], []),
+    ("pose arrays + mask copy", [("coach/pose/estimator.py", "from_mediapipe")], []),
+    ("frame to mp.Image", [("coach/pose/estimator.py", "detect")], ["inference", "pose arrays + mask copy"]),
+    ("engine (back measure, smooth, measure, judge, time)", [("coach/coaching/engine.py", "process_pose")], []),
+    ("frame records", [("coach/coaching/engine.py", "to_record")], []),
+    ("JSON write", [("coach/coaching/analysis.py", "write_json")], []),
 ]
 
 
 def _analyze_and_write(video: Path, exercise: str, model: str, out: Path) -> dict:
-    from coach.analysis import analyze_video, write_json
+    from coach.coaching.analysis import analyze_video, write_json
 
     doc = analyze_video(video, exercise, model=model)
     write_json(doc, out)
@@ -296,7 +296,7 @@ def bench_analysis(video: Path, exercise: str, models: tuple[str, ...] = ("lite"
     keeps its best time: on a shared machine load from elsewhere only ever adds time, and a
     burst during one run should not decide the ratio.
     """
-    from coach.video import probe
+    from coach.pose.video import probe
 
     info = probe(video)
     clip_s = info.frames / info.fps if info.frames and info.fps else info.duration
@@ -327,28 +327,28 @@ def bench_analysis(video: Path, exercise: str, models: tuple[str, ...] = ("lite"
 # -- 3. re-judging recorded landmarks --------------------------------------------------------
 
 ENGINE_CATEGORIES: list[Category] = [
-    ("leg labelling (feet fixer)", [("coach/legs.py", "__call__")], []),
-    ("side votes", [("coach/engine.py", "_vote_side"), ("coach/engine.py", "_vote_near"),
-                    ("coach/engine.py", "detect_near_side")], []),
-    ("One Euro smoothing", [("coach/smoothing.py", "update")], []),
-    ("measures", [("coach/engine.py", "_measures")], []),
-    ("checks", [("coach/engine.py", "_statuses")], []),
-    ("hold timer", [("coach/hold.py", "update")], []),
-    ("cues", [("coach/cues.py", "update")], []),
-    ("hysteresis, events, CoachFrame", [("coach/engine.py", "_judge")], ["measures", "checks", "hold timer", "cues"]),
+    ("leg labelling (feet fixer)", [("coach/pose/legs.py", "__call__")], []),
+    ("side votes", [("coach/coaching/engine.py", "_vote_side"), ("coach/coaching/engine.py", "_vote_near"),
+                    ("coach/coaching/engine.py", "detect_near_side")], []),
+    ("One Euro smoothing", [("coach/pose/smoothing.py", "update")], []),
+    ("measures", [("coach/coaching/engine.py", "_measures")], []),
+    ("checks", [("coach/coaching/engine.py", "_statuses")], []),
+    ("hold timer", [("coach/coaching/hold.py", "update")], []),
+    ("cues", [("coach/coaching/cues.py", "update")], []),
+    ("hysteresis, events, CoachFrame", [("coach/coaching/engine.py", "_judge")], ["measures", "checks", "hold timer", "cues"]),
 ]
 
 
 def bench_engine(video: Path, exercise: str, cache: Path = Path(".cache/evaluate"), min_s: float = 2.0,
                  vector_frames: int = 200_000) -> dict:
     """Frames per second of ``Engine.observe`` over a clip's recorded landmarks (no inference),
-    and of the vectorised measures and verdicts (coach.geometry, threshold_status) over a
+    and of the vectorised measures and verdicts (coach.measure.geometry, threshold_status) over a
     (T, 33, 2) array of the same landmarks tiled to ``vector_frames`` frames."""
-    from coach import geometry
-    from coach.checks import threshold_status
-    from coach.engine import Engine
-    from coach.evaluation import extract_poses
-    from coach.stretches import get_stretch
+    from coach.measure import geometry
+    from coach.rules.verdicts import threshold_status
+    from coach.coaching.engine import Engine
+    from coach.lab.evaluation import extract_poses
+    from coach.rules.stretches import get_stretch
 
     poses = extract_poses(video, exercise, cache=cache)
     detected = poses.detected
@@ -403,8 +403,8 @@ def bench_memory(video: Path, exercise: str, frames: int = 6000, sample_every: i
                  warmup: int = 500, model: str = "full") -> dict:
     """RSS while ``frames`` frames of the clip, looped, go through ``LiveSession.process`` with
     the session clock advancing at 15 fps, recording into a temporary SessionStore."""
-    from coach.live import LiveSession
-    from coach.session_store import SessionStore
+    from coach.coaching.live import LiveSession
+    from coach.store.sessions import SessionStore
 
     def looped() -> Iterator[np.ndarray]:
         while True:

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from coach import geometry
-from coach.checks import FAULT, OK, count_reversals, threshold_status
-from coach.engine import MEASURES, Engine, finite_or_none
-from coach.groundtruth import load_groundtruth
-from coach.pose import Pose, PoseEstimator
-from coach.stretches import get_stretch
-from coach.video import read_frames
+from coach.measure import geometry
+from coach.rules.verdicts import FAULT, OK, count_reversals, threshold_status
+from coach.coaching.engine import MEASURES, Engine, finite_or_none
+from coach.lab.groundtruth import load_groundtruth
+from coach.pose.estimator import Pose, PoseEstimator
+from coach.rules.stretches import get_stretch
+from coach.pose.video import read_frames
 
 CHECKS = ("knee_extension", "hip_hinge", "steadiness")
 # The naive engine calls a back rounded when ear-shoulder-hip bends below this: upright
@@ -324,7 +324,7 @@ def smoothing_trial(clips: list[tuple[dict, ClipPoses]], params) -> dict:
     person would see flicker on the screen, and what the steadiness check must not take
     for bouncing.
     """
-    from coach.smoothing import LandmarkSmoother
+    from coach.pose.smoothing import LandmarkSmoother
 
     errors: dict[str, list] = {"knee_angle": [], "hip_angle": [], "trunk_inclination": []}
     jitter: list[float] = []
@@ -350,7 +350,7 @@ def smoothing_trial(clips: list[tuple[dict, ClipPoses]], params) -> dict:
 
 def tune_smoothing(videos: list[Path], model: str = "full", cache: Path | None = None) -> str:
     """A table of smoothing_trial over a grid of One Euro parameters, unsmoothed first."""
-    from coach.smoothing import OneEuroParams
+    from coach.pose.smoothing import OneEuroParams
 
     clips = []
     for video in videos:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.engine import CoachFrame, Engine, SideChoice, event_record
-from coach.overlay import draw_overlay
-from coach.pose import PoseEstimator
-from coach.session_store import SessionStore, SessionWriter, SessionWriteError, private_file
-from coach.wording import clock
+from coach.coaching.engine import CoachFrame, Engine, SideChoice, event_record
+from coach.present.overlay import draw_overlay
+from coach.pose.estimator import PoseEstimator
+from coach.store.sessions import SessionStore, SessionWriter, SessionWriteError, private_file
+from coach.present.wording import clock
 
 # Events the UI turns into sounds: a rising tone when a hold starts, a falling one when it
 # completes (issue #5: a tone at hold start and end).

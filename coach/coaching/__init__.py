@@ -1,0 +1,1 @@
+"""Verdicts to coaching: the engine's stages, the hold timer, cues, the frame result."""

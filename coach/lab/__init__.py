@@ -1,0 +1,1 @@
+"""Development tools, not the product: evaluation, benchmarks, ground truth, contact sheets."""

@@ -1,0 +1,1 @@
+"""Pictures to a Pose: video and camera input, MediaPipe, smoothing, leg label fixes."""

@@ -1,0 +1,1 @@
+"""What a person sees and hears: the panel's view model, the overlay, the wording."""

@@ -1,0 +1,1 @@
+"""Angles to verdicts: the check registry, the per-frame verdicts, the stretch library."""

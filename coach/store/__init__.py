@@ -1,0 +1,1 @@
+"""Sessions on disk: the SQLite index, append-only streams, recovery and export."""
