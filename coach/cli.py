@@ -76,8 +76,8 @@ def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model:
     """Analyse a recorded VIDEO of a stretch: holds, time in position, warnings."""
     from coach.coaching.analysis import analyze_video, format_summary, write_json
     from coach.pose.models import ModelFileError
-    from coach.rules.stretches import get_stretch
     from coach.pose.video import VideoError, probe
+    from coach.rules.stretches import get_stretch
 
     try:
         get_stretch(exercise)

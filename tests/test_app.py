@@ -8,7 +8,6 @@ temporary folder: COACH_DATA_DIR is set before the page runs and the cached stor
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
@@ -64,8 +63,8 @@ def recorded(tmp_path_factory) -> tuple[Path, str]:
     import av
 
     from coach.coaching.analysis import analyze_video
-    from coach.store.sessions import SessionStore
     from coach.pose.video import read_frames
+    from coach.store.sessions import SessionStore
 
     if not GOOD_CLIP.exists() or GOOD_CLIP.stat().st_size < 10_000:
         pytest.fail(f"sample clip missing: {GOOD_CLIP}")

@@ -16,13 +16,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import bad_inputs
 import pytest
 from click.testing import CliRunner
 
-import bad_inputs
-from coach.cli import main
-from coach.store.sessions import STREAM_FILE, SessionCorruptError, SessionStore, StoreError
 from coach.app.upload import UploadRejected, check_upload
+from coach.cli import main
+from coach.store.sessions import (
+    STREAM_FILE,
+    SessionCorruptError,
+    SessionStore,
+    StoreError,
+)
 
 CASE_TIMEOUT_S = 60  # a 2.5 s clip; anything near this is a hang
 
@@ -177,7 +182,7 @@ def test_the_session_reader_on_every_bad_stream(corpus, tmp_path):
             if session_id not in listed:
                 problems.append(f"{case.name}: the session is no longer listed")
             try:
-                stream = store.load_stream(session_id)
+                stream = store.stream(session_id)
                 store.export_csv(session_id, tmp_path / "x.csv")
                 store.export_json(session_id, tmp_path / "x.json")
                 if case.expect == "corrupt":
@@ -188,7 +193,7 @@ def test_the_session_reader_on_every_bad_stream(corpus, tmp_path):
                     problems.append(f"{case.name}: a good stream was refused: {exc}")
                 if "\n" in str(exc):
                     problems.append(f"{case.name}: message of several lines: {exc!r}")
-            store.holds(session_id), store.warning_spans(session_id)
+            store.holds(session_id), store.warnings(session_id)
             store.close()
         except Exception as exc:
             problems.append(f"{case.name}: {type(exc).__name__}: {exc}")
@@ -214,7 +219,7 @@ def test_a_damaged_index_loses_no_session(corpus, tmp_path):
             listed = [s.id for s in store.list_sessions()]
             if session_id not in listed:
                 problems.append(f"{case.name}: session {session_id} lost (listed: {listed})")
-            store.load_stream(session_id)
+            store.stream(session_id)
         except Exception as exc:
             problems.append(f"{case.name}: {type(exc).__name__}: {exc}")
         finally:

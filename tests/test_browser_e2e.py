@@ -22,9 +22,8 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 import netwatch
+import pytest
 from e2e import harness  # tests/ is on sys.path under pytest, as for tests/synthetic.py
 
 pytestmark = pytest.mark.browser

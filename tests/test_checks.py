@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from synthetic import HEIGHT, WIDTH, seated_person
 
+from coach.coaching.judge import Hysteresis
+from coach.params import SteadinessParams, ViewParams
 from coach.rules.verdicts import (
-    Hysteresis,
     SteadinessMonitor,
     count_reversals,
     hip_hinge_status,
@@ -12,7 +14,6 @@ from coach.rules.verdicts import (
     is_bouncing,
     threshold_status,
 )
-from synthetic import HEIGHT, WIDTH, seated_person
 
 
 def test_knee_threshold_and_unknown():
@@ -23,29 +24,29 @@ def test_knee_threshold_and_unknown():
 def test_rounding_is_a_fault_only_while_leaning():
     spine = np.array([25.0, 25.0, 5.0, np.nan, np.nan])
     lean = np.array([30.0, 3.0, 30.0, 30.0, 2.0])
-    assert hip_hinge_status(spine, lean).tolist() == ["fault", "ok", "ok", "unknown", "ok"]
+    assert hip_hinge_status(spine, lean, 20.0, 10.0).tolist() == ["fault", "ok", "ok", "unknown", "ok"]
 
 
 def test_in_frame_needs_visible_joints_inside_and_side_on():
     xy, vis, _ = seated_person(20)
-    assert in_frame_status(xy, vis, WIDTH, HEIGHT, "left", "left") == "ok"
+    assert in_frame_status(xy, vis, WIDTH, HEIGHT, "left", "left", ViewParams()) == "ok"
     cut = xy.copy()
     cut[..., 0] += 400  # walked right, the foot is out of the frame
-    assert in_frame_status(cut, vis, WIDTH, HEIGHT, "left", "left") == "fault"
+    assert in_frame_status(cut, vis, WIDTH, HEIGHT, "left", "left", ViewParams()) == "fault"
     hidden = vis.copy()
     hidden[25] = 0.2  # left knee occluded
-    assert in_frame_status(xy, hidden, WIDTH, HEIGHT, "left", "left") == "fault"
+    assert in_frame_status(xy, hidden, WIDTH, HEIGHT, "left", "left", ViewParams()) == "fault"
     facing = xy.copy()
     facing[11, 0] -= 60  # shoulders 120 px apart: facing the camera
     facing[12, 0] += 60
-    assert in_frame_status(facing, vis, WIDTH, HEIGHT, "left", "left") == "fault"
+    assert in_frame_status(facing, vis, WIDTH, HEIGHT, "left", "left", ViewParams()) == "fault"
 
 
 def test_reversals_ignore_jitter():
     t = np.arange(30) / 15
-    assert count_reversals(5 * np.sin(2 * np.pi * t)) == 4
-    assert count_reversals(np.linspace(0, 30, 30)) == 0
-    assert count_reversals(0.6 * np.sin(2 * np.pi * 3 * t)) == 0
+    assert count_reversals(5 * np.sin(2 * np.pi * t), 2.0) == 4
+    assert count_reversals(np.linspace(0, 30, 30), 2.0) == 0
+    assert count_reversals(0.6 * np.sin(2 * np.pi * 3 * t), 2.0) == 0
 
 
 @pytest.mark.parametrize("signal,bouncing", [
@@ -56,11 +57,11 @@ def test_reversals_ignore_jitter():
 ])
 def test_bouncing(signal, bouncing):
     t = np.arange(0, 2, 1 / 15)
-    assert is_bouncing(signal(t)) is bouncing
+    assert is_bouncing(signal(t), 4.0, SteadinessParams()) is bouncing
 
 
 def test_steadiness_monitor_window():
-    m = SteadinessMonitor()
+    m = SteadinessMonitor(4.0, SteadinessParams())
     statuses = []
     for i in range(90):
         t = i / 15

@@ -1,11 +1,14 @@
 """One cue at a time: most important first, no flicker, and every fault gets its turn."""
 
-from coach.coaching.cues import MIN_SHOW_S, ROTATE_AFTER_S, CueBoard
+from coach.coaching.cues import CueBoard
+from coach.params import CueParams
+
+MIN_SHOW_S, ROTATE_AFTER_S = CueParams().min_show_s, CueParams().rotate_after_s
 from coach.rules.stretches import get_stretch
 
 STRETCH = get_stretch("seated-chair")
-KNEE = STRETCH.cues["knee_extension"]
-BACK = STRETCH.cues["hip_hinge"]
+KNEE = STRETCH.cue("knee_extension")
+BACK = STRETCH.cue("hip_hinge")
 
 
 def run(board, faults, start, seconds, phase="holding"):
@@ -29,7 +32,7 @@ def test_a_new_more_important_fault_takes_over_at_once():
     board = CueBoard(STRETCH)
     run(board, ["hip_hinge"], 0.0, 2)
     cue = board.update(2.0, ["hip_hinge", "in_frame"], "holding", 1, 3)
-    assert cue.text == STRETCH.cues["in_frame"]
+    assert cue.text == STRETCH.cue("in_frame")
 
 
 def test_a_cleared_cue_stays_long_enough_to_read():

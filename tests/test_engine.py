@@ -2,26 +2,40 @@
 
 import numpy as np
 import pytest
-
-from coach.coaching.engine import Engine, detect_stretched_side
-from coach.measure.spine import HINGE_SHIFT_PER_DEG
 from synthetic import HEIGHT, WIDTH, lying_person, seated_person
 
+from coach.coaching.engine import Engine
+from coach.coaching.observe import Observation
+from coach.coaching.recorder import Recorder
+from coach.coaching.tracking import detect_stretched_side
+from coach.params import BackParams
+
 FPS = 15
+HINGE_SHIFT_PER_DEG = BackParams().hinge_shift_per_deg
 
 
-def drive(engine, script, person=seated_person, start=0.0, **fixed):
-    """Run ``script``: a list of (seconds, person kwargs, back_raw) segments; returns frames."""
-    frames = []
+class Run(list):
+    """The frames of a run, with the holds and warnings the recorder folded from them."""
+
+    warnings: list
+    holds: list
+
+
+def drive(engine, script, person=seated_person, start=0.0, **fixed) -> Run:
+    """Run ``script``: a list of (seconds, person kwargs, back_raw) segments."""
+    frames = Run()
+    recorder = Recorder()
     t = start
     for seconds, kwargs, back in script:
         for _ in range(int(round(seconds * FPS))):
             xy, vis, z = person(**{**fixed, **kwargs})
-            frames.append(engine.observe(xy, vis, WIDTH, HEIGHT, t, z=z, back_raw=np.nan if back is None else back))
+            frame = engine.update(Observation(t, WIDTH, HEIGHT, xy, vis, z, np.nan if back is None else back))
+            recorder.add(frame)
+            frames.append(frame)
             t += 1 / FPS
-    frames.append(None)
-    engine.finish(t)
-    return frames[:-1]
+    recorder.finish(engine.finish(t))
+    frames.warnings, frames.holds = recorder.warnings, recorder.holds
+    return frames
 
 
 def test_good_hinge_gets_a_completed_hold():
@@ -31,7 +45,7 @@ def test_good_hinge_gets_a_completed_hold():
     hold = engine.timer.holds[0]
     assert hold.start == pytest.approx(3.0, abs=0.2)  # smoothing lets the lean reach 10 deg at once
     assert hold.duration == pytest.approx(10.0, abs=0.1)
-    assert engine.warnings == []
+    assert frames.warnings == []
     assert frames[-1].phase == "done"
     assert frames[100].measures["trunk_inclination"] == pytest.approx(30, abs=0.5)
     # back 4 against an upright baseline of 2, less the silhouette's change with a 30-degree lean
@@ -42,7 +56,7 @@ def test_rounded_back_warns_and_never_holds():
     engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
     frames = drive(engine, [(3, {"lean": 0}, 2.0), (12, {"lean": 30}, 40.0)])
     assert engine.timer.holds == []
-    assert [w["check"] for w in engine.warnings] == ["hip_hinge"]
+    assert [w.check for w in frames.warnings] == ["hip_hinge"]
     assert "Hinge from your hips" in frames[-1].cue.text
 
 
@@ -70,15 +84,15 @@ def test_bouncing_is_caught():
     script = [(3, {"lean": 0}, 0), (5, {"lean": 30}, 0)]
     script += [(1 / FPS, {"lean": 30 + 4.5 * np.sin(2 * np.pi * i / FPS)}, 0) for i in range(6 * FPS)]
     script += [(4, {"lean": 30}, 0)]
-    drive(engine, script)
-    assert [w["check"] for w in engine.warnings] == ["steadiness"]
-    assert 9.0 < engine.warnings[0]["start"] < 11.0
+    frames = drive(engine, script)
+    assert [w.check for w in frames.warnings] == ["steadiness"]
+    assert 9.0 < frames.warnings[0].start < 11.0
 
 
 def test_no_hold_before_the_back_was_seen_upright():
     engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False)
     frames = drive(engine, [(6, {"lean": 30}, 0.0)])  # leaning from the first frame
-    assert engine.timer.holds == [] and engine.back_baseline is None
+    assert engine.timer.holds == [] and engine.back.baseline is None
     assert frames[-1].checks["hip_hinge"].status == "unknown"
     assert "Sit up tall" in frames[-1].cue.text
     frames = drive(engine, [(2, {"lean": 0}, 0.0), (7, {"lean": 30}, 0.0)], start=6.0)
@@ -101,12 +115,12 @@ def test_an_oblique_view_does_not_judge_the_back_but_still_times_the_hold():
 
 def test_no_person_is_an_in_frame_fault_and_unknown_checks():
     engine = Engine("seated-chair", "left")
-    frame = engine.observe(None, None, WIDTH, HEIGHT, 0.0)
+    frame = engine.update(Observation(0.0, WIDTH, HEIGHT))
     assert frame.checks["in_frame"].status == "fault"
     assert frame.checks["knee_extension"].status == "unknown"
     assert not frame.detected and frame.phase == "setup"
     for i in range(1, 10):
-        frame = engine.observe(None, None, WIDTH, HEIGHT, i / FPS)
+        frame = engine.update(Observation(i / FPS, WIDTH, HEIGHT))
     assert frame.checks["in_frame"].shown and "can't see you" in frame.cue.text
 
 
@@ -130,7 +144,7 @@ def test_lying_strap_checks_the_other_leg():
     engine = Engine("supine-strap", "right", hold_s=5, reps=1, both_sides=False)
     frames = drive(engine, [(2, {"raise_deg": 0}, None), (4, {"raise_deg": 65, "other_raise": 35}, None),
                             (7, {"raise_deg": 65}, None)], person=lying_person, side="right")
-    assert [w["check"] for w in engine.warnings] == ["other_leg_flat"]
+    assert [w.check for w in frames.warnings] == ["other_leg_flat"]
     assert [h.completed for h in engine.timer.holds] == [True]
     assert frames[-1].measures["trunk_inclination"] is None
     assert frames[-1].measures["leg_raise"] == pytest.approx(65, abs=1)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from coach.coaching.live import CAMERA_LOST_S, LiveSession
-from coach.store.sessions import SessionNotFoundError, SessionStore
+from coach.app.live_session import CAMERA_LOST_S, LiveSession
 from coach.pose.video import probe, read_frames
+from coach.store.sessions import SessionNotFoundError, SessionStore
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "seated-chair_left_short.mp4"
@@ -35,7 +35,7 @@ def _every_session_lists_and_replays(root: Path) -> list[str]:
     try:
         ids = [s.id for s in store.list_sessions()]
         for session_id in ids:
-            stream = store.load_stream(session_id)
+            stream = store.stream(session_id)
             assert stream.frames, f"{session_id}: no frames to replay"
         return ids
     finally:
@@ -58,7 +58,7 @@ def test_a_camera_gone_silent_saves_and_ends_the_session(tmp_path):
     store.close()
     assert _every_session_lists_and_replays(tmp_path / "data") == [live.session_id]
     again = SessionStore(tmp_path / "data")
-    kept = len(again.load_stream(live.session_id).frames)
+    kept = len(again.stream(live.session_id).frames)
     video = again.video_path(live.session_id)
     again.close()
     print(f"\ncamera lost: {kept} of {len(frames)} frames kept, 0.0 s lost")
@@ -143,7 +143,7 @@ def test_a_full_disk_while_recording_keeps_coaching_and_what_was_saved(small_dis
     ids = _every_session_lists_and_replays(root)
     assert earlier.session_id in ids and live.session_id in ids
     again = SessionStore(root)
-    kept = again.load_stream(live.session_id).frames
+    kept = again.stream(live.session_id).frames
     again.close()
     lost_s = (before - len(kept)) / 15.0
     print(f"\nfull disk: {len(kept)} frames saved before the disk filled, coaching went on for all {shown + 10}; "
@@ -159,7 +159,7 @@ def test_a_session_id_from_outside_cannot_reach_outside_the_data_folder(tmp_path
     victim.mkdir()
     (victim / "keep.txt").write_text("mine")
     store = SessionStore(root)
-    for call in (store.get, store.load_stream, store.delete, store.video_path, store.holds,
+    for call in (store.get, store.stream, store.delete, store.video_path, store.holds,
                  lambda s: store.export_json(s, tmp_path / "x.json")):
         with pytest.raises(SessionNotFoundError):
             call(bad)

@@ -46,15 +46,18 @@ def poses() -> list:
 
 def _judge(stream) -> tuple[list, list]:
     from coach.coaching.engine import Engine
+    from coach.coaching.observe import observe
+    from coach.coaching.recorder import Recorder
 
     engine = Engine("seated-chair", "auto")
+    recorder = Recorder()
     last = 0.0
     for t, pose in stream:
-        engine.process_pose(pose, t)
+        recorder.add(engine.update(observe(pose, t, engine.posture)))
         last = t
-    engine.finish(last)
+    recorder.finish(engine.finish(last))
     holds = [(h.side, h.start, h.end, h.completed) for h in engine.timer.holds]
-    return holds, sorted((w["check"], w["start"], w["end"]) for w in engine.warnings), engine.back_baseline
+    return holds, sorted((w.check, w.start, w.end) for w in recorder.warnings), engine.back.baseline
 
 
 def test_the_same_poses_at_30_fps_give_the_same_verdicts(poses):
@@ -65,7 +68,7 @@ def test_the_same_poses_at_30_fps_give_the_same_verdicts(poses):
     at15 = _judge(poses)
     at30 = _judge([(t + dt, pose) for t, pose in poses for dt in (0.0, 1 / 30)])
     print(f"\n15 fps: {at15}\n30 fps: {at30}")
-    tol = 1 / 15 + 1e-6
+    tol = 1 / 15 + 1e-4  # plus the 0.1 ms to which the stream rounds event times
     assert len(at15[0]) == len(at30[0]) >= 1 and len(at15[1]) == len(at30[1]) >= 1
     for a, b in zip(at15[0], at30[0]):
         assert a[0] == b[0] and a[3] == b[3] and abs(a[1] - b[1]) <= tol and abs(a[2] - b[2]) <= tol, (a, b)
@@ -100,8 +103,8 @@ def test_30_fps_at_720p_gives_the_same_holds_and_warnings(resampled):
     assert len(slow["holds"]) == len(fast["holds"]) >= 1
     for a, b in zip(slow["holds"], fast["holds"]):
         assert a["completed"] == b["completed"] and a["side"] == b["side"]
-        assert abs(a["start"] - b["start"]) <= frame + 1e-6, (a, b)
-        assert abs(a["end"] - b["end"]) <= frame + 1e-6, (a, b)
+        assert abs(a["start"] - b["start"]) <= frame + 1e-4, (a, b)
+        assert abs(a["end"] - b["end"]) <= frame + 1e-4, (a, b)
     # MediaPipe sees other pixels at 720p, so a knee that hovers at the threshold may flicker
     # in one run and not the other: every warning of a second or more must be in both.
     def overlaps(w, others):

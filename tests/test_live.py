@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.coaching.live import LiveSession
-from coach.store.sessions import SessionStore, SessionWriteError
+from coach.app.live_session import LiveSession
 from coach.pose.video import read_frames
+from coach.store.sessions import SessionStore, SessionWriteError
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated-chair_left_good.mp4"
 
@@ -25,7 +25,7 @@ def test_records_the_session_with_video_and_shows_the_status(tmp_path):
     status = live.status()
     assert status.running and status.frames == len(outputs)
     assert status.holds_completed >= 1 and live.engine.timer.holds[0].side == "left"
-    assert status.side == "right" and status.side_number == 2  # then on to the other leg
+    assert status.frame.side == "right" and status.frame.side_number == 2  # then on to the other leg
     assert status.tones[:2] == ["start", "end"]  # hold started, hold completed
     assert status.speak  # cues to say aloud
     assert live.status().tones == []  # handed over once
@@ -37,7 +37,7 @@ def test_records_the_session_with_video_and_shows_the_status(tmp_path):
     summary = store.get(session_id)
     assert summary.status == "finished" and summary.holds_done >= 1
     assert summary.pain_before == {"back_pain": 3, "leg_pain": 1}
-    stream = store.load_stream(session_id)
+    stream = store.stream(session_id)
     assert len(stream.frames) == len(outputs)
     assert {"xy", "knee_angle", "checks", "phase", "cue"} <= set(stream.frames[-1])
     kinds = [e["kind"] for e in stream.events]
@@ -77,4 +77,4 @@ def test_rgb_frames_give_the_same_picture_as_bgr():
         out_bgr = bgr.process(image, t)
         out_rgb = rgb.process(np.ascontiguousarray(image[:, :, ::-1]), t)
     assert np.abs(out_rgb[:, :, ::-1].astype(int) - out_bgr.astype(int)).mean() < 0.5
-    assert bgr.status().cue == rgb.status().cue
+    assert bgr.status().panel == rgb.status().panel

@@ -128,8 +128,8 @@ def test_unknown_variant_is_rejected() -> None:
 
 @pytest.mark.parametrize("variant", COMMITTED)
 def test_mediapipe_loads_committed_bundle(variant: str) -> None:
-    import numpy as np
     import mediapipe as mp
+    import numpy as np
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(

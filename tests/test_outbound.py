@@ -10,9 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import netwatch
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "seated-chair_left_short.mp4"

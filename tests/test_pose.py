@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.measure.geometry import hip_angle, knee_angle, trunk_inclination
 from coach.lab.groundtruth import load_groundtruth
+from coach.measure.geometry import hip_angle, knee_angle, trunk_inclination
 from coach.pose.estimator import Pose, PoseEstimator
 from coach.pose.video import read_frames
 

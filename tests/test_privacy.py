@@ -22,7 +22,9 @@ def _record_a_session(store: SessionStore) -> str:
             writer.append({"type": "frame", "t": i / 15, "knee_angle": 175.0})
         writer.append({"type": "event", "t": 0.3, "kind": "hold_completed", "side": "left", "duration": 0.3})
         video = writer.folder / "video.mp4"
-        from coach.coaching.live import _VideoRecorder  # the recorder the live session uses
+        from coach.app.live_session import (
+            _VideoRecorder,  # the recorder the live session uses
+        )
 
         recorder = _VideoRecorder(video, "rgb")
         for i in range(3):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coach.coaching.live import _VideoRecorder
+from coach.app.live_session import _VideoRecorder
 from coach.pose.video import frame_at, probe, read_frames
 
 FPS = 15

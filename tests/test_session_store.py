@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from coach.store import sessions as session_store
+from coach.store import writer as store_writer
+from coach.store.files import data_dir
 from coach.store.sessions import (
     SessionCorruptError,
     SessionNotFoundError,
     SessionStore,
     SessionWriteError,
-    data_dir,
-    frame_landmarks,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ def fake_frame(i: int) -> dict:
     return {
         "type": "frame",
         "t": t,
-        **frame_landmarks(xy, np.full(33, 0.987)),
+        "xy": np.round(xy, 1).tolist(), "visibility": [0.99] * 33,
         "measures": {"knee_angle": 170.0 + i % 5, "hip_angle": 95.0 - i % 3},
         "checks": {"knee_straight": "ok", "back_flat": "fault" if 40 <= i < 60 else "ok"},
         "phase": "holding" if i >= 10 else "positioning",
@@ -76,7 +76,7 @@ def store(tmp_path):
 def test_a_session_reads_back_with_its_summary(store):
     session_id = record_session(store)
 
-    stream = store.load_stream(session_id)
+    stream = store.stream(session_id)
     assert stream.meta["schema"] == "coach.session/1"
     assert stream.meta["session"] == session_id
     assert stream.meta["settings"] == SETTINGS
@@ -102,8 +102,8 @@ def test_a_session_reads_back_with_its_summary(store):
     [hold] = store.holds(session_id)
     assert hold.side == "left" and hold.completed
     assert (hold.start, hold.end) == (pytest.approx(10 / FPS), pytest.approx(90 / FPS))
-    [warning] = store.warning_spans(session_id)
-    assert (warning.check_name, warning.message) == ("back_flat", "Hinge at the hips")
+    [warning] = store.warnings(session_id)
+    assert (warning.check, warning.message) == ("back_flat", "Hinge at the hips")
     assert (warning.start, warning.end) == (pytest.approx(40 / FPS), pytest.approx(60 / FPS))
 
 
@@ -164,7 +164,7 @@ def test_a_killed_writer_loses_at_most_one_second(tmp_path):
     store = SessionStore(tmp_path)  # recovery runs on open
     summary = store.get(session_id)
     assert summary.status == "recovered"
-    stream = store.load_stream(session_id)
+    stream = store.stream(session_id)
     last_on_disk = stream.frames[-1]["t"]
     loss = printed[-1] - last_on_disk
     print(f"\nframes lost on SIGKILL: {loss:.3f} s ({round(loss * 30)} frames)")
@@ -213,11 +213,11 @@ def test_garbage_in_the_middle_is_an_error_for_that_session_only(store):
     stream_file.write_bytes(b"\n".join(lines))
 
     with pytest.raises(SessionCorruptError) as error:
-        store.load_stream(damaged)
+        store.stream(damaged)
     assert damaged in str(error.value) and "line 6" in str(error.value)
     assert "\n" not in str(error.value)
     assert {s.id for s in store.list_sessions()} == {damaged, intact}
-    assert len(store.load_stream(intact).frames) == 20
+    assert len(store.stream(intact).frames) == 20
 
 
 def test_a_torn_last_line_is_dropped(store):
@@ -225,7 +225,7 @@ def test_a_torn_last_line_is_dropped(store):
     stream_file = store.sessions_dir / session_id / "stream.jsonl"
     with open(stream_file, "ab") as stream:
         stream.write(b'{"type":"frame","t":0.7,"measures":{"knee_an')
-    stream = store.load_stream(session_id)
+    stream = store.stream(session_id)
     assert len(stream.frames) == 20
     assert len(stream.events) == 1
 
@@ -250,12 +250,12 @@ def test_a_full_disk_raises_a_one_line_error_and_keeps_what_was_saved(store, mon
     message = str(error.value)
     assert message == f"could not save the session to {writer.stream_path}: disk full"
     assert error.value.errno == errno.ENOSPC
-    monkeypatch.setattr(session_store, "FLUSH_INTERVAL_S", 0.0)  # would flush on append
+    monkeypatch.setattr(store_writer, "FLUSH_INTERVAL_S", 0.0)  # would flush on append
     with pytest.raises(SessionWriteError):  # and it stays failed
         writer.append(fake_frame(99))
     writer.close()
 
-    stream = store.load_stream(writer.session_id)
+    stream = store.stream(writer.session_id)
     assert [f["t"] for f in stream.frames] == [i / FPS for i in range(10)]
 
 
@@ -281,8 +281,8 @@ def test_export_json_round_trip(store, tmp_path):
     assert document["summary"]["holds_done"] == 1
     assert document["summary"]["warnings"] == 1
     assert document["holds"][0]["completed"] is True
-    assert document["warnings"][0]["check_name"] == "back_flat"
-    assert document["frames"] == store.load_stream(session_id).frames
+    assert document["warnings"][0]["check"] == "back_flat"
+    assert document["frames"] == store.stream(session_id).frames
     assert len(document["events"]) == 4
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from coach.pose.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams
+from coach.params import SmoothingParams as OneEuroParams
+from coach.pose.smoothing import LandmarkSmoother, OneEuroFilter
 
 FPS = 30.0
 BODY = 300.0  # pixels: body size used to scale speed

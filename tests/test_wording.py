@@ -2,10 +2,17 @@
 
 from datetime import datetime, timedelta, timezone
 
-from coach.store.sessions import SessionSummary
+from coach.present.wording import (
+    PAIN_NAMES,
+    RED_FLAG_NAMES,
+    back_rounding,
+    clock,
+    export_name,
+    pain_text,
+    session_labels,
+)
 from coach.rules.stretches import PAIN_QUESTIONS, RED_FLAG_QUESTIONS
-from coach.present.wording import (PAIN_NAMES, RED_FLAG_NAMES, back_rounding, clock, export_name, pain_text,
-                           session_labels)
+from coach.store.sessions import SessionSummary
 
 
 def _summary(session_id: str, start: datetime, seconds: float | None, holds: int = 0) -> SessionSummary:

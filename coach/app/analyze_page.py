@@ -7,14 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from coach.coaching.analysis import analyze_video
 from coach.app.common import get_store
 from coach.app.review import session_view
-from coach.store.sessions import SessionWriteError
-from coach.rules.stretches import STRETCHES
 from coach.app.upload import MAX_MB, VIDEO_TYPES, UploadRejected, check_upload
+from coach.coaching.analysis import analyze_video
 from coach.pose.video import VideoError
 from coach.present.wording import clock, session_labels, stretch_name
+from coach.rules.stretches import STRETCHES
+from coach.store.sessions import SessionWriteError
 
 
 def render() -> None:

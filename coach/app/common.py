@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import html
 import json
-import math
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from coach.coaching.live import LiveStatus
+from coach.present.panel import PHASE_TEXT, PanelState
+from coach.rules.checks import CHECKS
 from coach.store.sessions import SessionStore
 
-PHASE_TEXT = {
-    "setup": "Get into view",
-    "positioning": "Get into position",
-    "holding": "Holding",
-    "rest": "Rest",
-    "done": "Done",
-}
 SETUP_GUIDE = """
 **Before the timer starts**
 1. Put the laptop about hip high, 2-3 m away from you.
@@ -26,13 +19,8 @@ SETUP_GUIDE = """
 3. Your whole body, head to heels, must be in the picture.
 4. Sit up tall for a moment: the coach learns your back.
 """
-CHECK_TEXT = {
-    "in_frame": "In view, side-on",
-    "knee_extension": "Knee straight",
-    "hip_hinge": "Back long (hinge at hips)",
-    "steadiness": "Still, no bouncing",
-    "other_leg_flat": "Other leg flat",
-}
+# The check list's words come from the check registry (coach.rules.checks).
+CHECK_TEXT = {c.name: c.label for c in CHECKS}
 
 
 @st.cache_resource
@@ -41,48 +29,36 @@ def get_store() -> SessionStore:
     return SessionStore()
 
 
-def status_panel(status: LiveStatus, container=None) -> None:
-    """The big panel beside the video: readable from 2-3 m."""
+def status_panel(panel: PanelState, container=None) -> None:
+    """The big panel beside the video, readable from 2-3 m; everything on it is the one
+    PanelState the video banner and the speech also read."""
     c = container or st
-    colour = "#c0392b" if status.cue_correction else "#1f4e79"
-    cue = html.escape(status.cue or "")
-    if status.phase == "holding":
-        shown = min(status.hold_elapsed, status.hold_target)
-        big = f"{shown:0.0f}<span style='font-size:0.4em'> / {status.hold_target:0.0f} s</span>"
-        sub = "paused - get back into position" if status.hold_paused else "hold still and breathe"
-    elif status.phase == "rest":
-        big = f"{status.rest_remaining:0.0f}<span style='font-size:0.4em'> s rest</span>"
-        sub = "next: the other leg" if status.rep == 1 and status.side_number > 1 else f"next: repetition {status.rep}"
-    elif status.phase == "done":
-        big, sub = "&#10003;", "all holds complete"
-    else:
-        # The phase line below already names the phase; say what starts the timer instead.
-        big, sub = "--", "the timer starts by itself when your form is right"
+    colour = "#c0392b" if panel.cue_kind == "correction" else "#1f4e79"
+    unit = f"<span style='font-size:0.4em'> {html.escape(panel.timer_unit)}</span>" if panel.timer_unit else ""
     c.markdown(
         f"""<div data-testid="coach-panel" style="font-family:sans-serif">
         <div data-testid="coach-cue" style="background:{colour};color:white;font-size:2.1rem;font-weight:700;
-             padding:0.5rem 0.8rem;border-radius:0.4rem;line-height:1.2">{cue}</div>
-        <div data-testid="coach-timer" style="font-size:5.5rem;font-weight:800;line-height:1.1;margin-top:0.3rem">{big}</div>
-        <div style="font-size:1.3rem;color:#555">{html.escape(sub)}</div>
-        <div data-testid="coach-counters" style="font-size:1.6rem;margin-top:0.4rem">
-        {html.escape(status.side)} leg &middot; side {status.side_number}/{status.sides} &middot;
-        rep {status.rep}/{status.reps} &middot; holds done {status.holds_completed}</div>
-        <div data-testid="coach-phase" style="font-size:1.1rem;color:#777">{PHASE_TEXT[status.phase]}</div>
+             padding:0.5rem 0.8rem;border-radius:0.4rem;line-height:1.2">{html.escape(panel.cue)}</div>
+        <div data-testid="coach-timer" style="font-size:5.5rem;font-weight:800;line-height:1.1;margin-top:0.3rem">{html.escape(panel.timer)}{unit}</div>
+        <div style="font-size:1.3rem;color:#555">{html.escape(panel.sub)}</div>
+        <div data-testid="coach-counters" style="font-size:1.6rem;margin-top:0.4rem">{html.escape(panel.counters)}</div>
+        <div data-testid="coach-phase" style="font-size:1.1rem;color:#777">{html.escape(panel.phase)}</div>
         </div>""",
         unsafe_allow_html=True,
     )
-    if status.phase == "setup":
+    if panel.phase == PHASE_TEXT["setup"]:
         c.markdown(SETUP_GUIDE)
-    if status.phase == "holding" and status.hold_target and math.isfinite(status.hold_target):
-        c.progress(min(1.0, status.hold_elapsed / status.hold_target))
-    if status.checks:
+    if panel.progress is not None:
+        c.progress(panel.progress)
+    if panel.checks:
         marks = []
-        for name, verdict in status.checks.items():
+        for line in panel.checks:
             # Plain check and cross marks in colour: every font has them, unlike emoji
             # (a browser without an emoji font shows empty boxes).
             symbol = {"ok": "<b style='color:#2e8b57'>&#10003;</b>",
-                      "fault": "<b style='color:#c0392b'>&#10007;</b>"}.get(verdict, "<b style='color:#999'>?</b>")
-            marks.append(f"<span data-check='{name}' data-verdict='{verdict}'>{symbol} {CHECK_TEXT.get(name, name)}</span>")
+                      "fault": "<b style='color:#c0392b'>&#10007;</b>"}.get(line.verdict, "<b style='color:#999'>?</b>")
+            marks.append(f"<span data-check='{line.name}' data-verdict='{line.verdict}'>{symbol} "
+                         f"{html.escape(line.label)}</span>")
         c.markdown("<div style='font-size:1.15rem'>" + "<br>".join(marks) + "</div>", unsafe_allow_html=True)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from coach.app.common import get_store, play_audio, status_panel
-from coach.coaching.live import LiveSession
+from coach.app.live_session import LiveSession
+from coach.present.wording import stretch_name
 from coach.rules.stretches import (
     PAIN_QUESTIONS,
     PAIN_WORSE_ADVICE,
@@ -16,7 +17,6 @@ from coach.rules.stretches import (
     RED_FLAG_QUESTIONS,
     STRETCHES,
 )
-from coach.present.wording import stretch_name
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 SOURCES = {
@@ -146,7 +146,7 @@ def _panel_fragment(live: LiveSession, muted: bool) -> None:
     if not status.running:
         st.info("Press START under the video and allow the camera. Then sit side-on, 2-3 m away, "
                 "so the camera sees you from head to heel.")
-    status_panel(status)
+    status_panel(status.panel)
     play_audio(status.speak, status.tones, muted)
 
 
@@ -203,7 +203,7 @@ def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
             with panel.container():
                 if status.error:
                     st.error(status.error)
-                status_panel(status)
+                status_panel(status.panel)
                 play_audio(status.speak, status.tones, settings["muted"])
         # A file plays in real time, as a person would have done the stretch.
         if settings["source"] == "file":

@@ -9,12 +9,15 @@ import numpy as np
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store, status_panel
-from coach.coaching.engine import frame_from_record
-from coach.coaching.live import LiveStatus, apply_frame
-from coach.present.overlay import draw_blank, draw_overlay
-from coach.store.sessions import SessionCorruptError, SessionNotFoundError, read_session_stream
+from coach.coaching.result import frame_from_record
 from coach.pose.video import frame_at
+from coach.present.overlay import draw_blank, draw_overlay
+from coach.present.panel import PanelState
 from coach.present.wording import clock, session_labels
+from coach.store.sessions import (
+    SessionCorruptError,
+    SessionNotFoundError,
+)
 
 PLAY_TICK_S = 0.2
 SLIDER_STEP_S = 0.1
@@ -27,7 +30,7 @@ def _step(seconds: float) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _stream(data_dir: str, session_id: str, mtime: float) -> list[dict]:
-    return read_session_stream(Path(data_dir), session_id).frames
+    return get_store().stream(session_id).frames
 
 
 def render() -> None:
@@ -56,12 +59,12 @@ def render() -> None:
     key = f"replay_t_{session_id}"  # the moment shown, in seconds of the session
     st.session_state.setdefault(key, 0.0)
 
-    warnings = store.warning_spans(session_id)
+    warnings = store.warnings(session_id)
     if warnings:
         st.markdown("**Jump to a warning**")
         cols = st.columns(min(len(warnings), 6))
         for i, w in enumerate(warnings):
-            label = f"{clock(w.start)} {CHECK_TEXT.get(w.check_name, w.check_name)}"
+            label = f"{clock(w.start)} {CHECK_TEXT.get(w.check, w.check)}"
             if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}", use_container_width=True):
                 st.session_state[key] = _step(float(w.start))
                 st.session_state[f"playing_{session_id}"] = False
@@ -85,14 +88,13 @@ def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video:
     index = max(0, int(np.searchsorted(times, moment + 1e-6, side="right")) - 1)
     record = frames[index]
     frame = frame_from_record(record)
+    # As live showed it: the holds completed up to this moment (frames do not carry it).
+    panel = PanelState.from_frame(frame, int(np.searchsorted(completed, record["t"] + 1e-6, side="right")))
     left, right = st.columns([3, 2])
     image = frame_at(video, record["t"]) if video else None
-    picture = draw_overlay(image, frame) if image is not None else draw_blank(frame)
+    picture = draw_overlay(image, frame, panel) if image is not None else draw_blank(frame, panel)
     left.image(picture, channels="BGR", use_container_width=True,
                caption=f"{clock(record['t'])} of {clock(float(times[-1]))}"
                + ("" if image is not None else " (no video recorded: skeleton only)"))
-    status = apply_frame(LiveStatus(), frame)
-    # As live showed it: the holds completed up to this moment (frames do not carry it).
-    status.holds_completed = int(np.searchsorted(completed, record["t"] + 1e-6, side="right"))
     with right:
-        status_panel(status)
+        status_panel(panel)

@@ -10,14 +10,20 @@ import pandas as pd
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store
+from coach.present.wording import (
+    back_rounding,
+    clock,
+    export_name,
+    pain_text,
+    session_labels,
+    stretch_name,
+)
 from coach.store.sessions import (
     SessionCorruptError,
     SessionNotFoundError,
     SessionStore,
     SessionSummary,
-    read_session_stream,
 )
-from coach.present.wording import back_rounding, clock, export_name, pain_text, session_labels, stretch_name
 
 # The back measure is shown as rounding beyond the person's own upright back, never below 0:
 # a back straighter than its baseline is simply not rounded.
@@ -42,7 +48,7 @@ def history_table(sessions: list[SessionSummary]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def frames_table(data_dir: str, session_id: str, mtime: float) -> pd.DataFrame:
     """One row per recorded frame (cached per stream version: ``mtime`` is the cache key)."""
-    stream = read_session_stream(Path(data_dir), session_id)
+    stream = get_store().stream(session_id)
     cols = ["t", "phase", "cue", *MEASURE_TEXT]
     rows = [{c: f.get(c) for c in cols} for f in stream.frames]
     for row in rows:
@@ -71,7 +77,7 @@ def timeline_chart(frames: pd.DataFrame, holds: list, warnings: list) -> alt.Cha
     if warnings:
         end = float(frames["t"].max()) if len(frames) else 0.0
         warn_df = pd.DataFrame([{"start": w.start, "end": w.end if w.end is not None else end,
-                                 "warning": CHECK_TEXT.get(w.check_name, w.check_name)} for w in warnings])
+                                 "warning": CHECK_TEXT.get(w.check, w.check)} for w in warnings])
         layers.append(alt.Chart(warn_df).mark_rect(opacity=0.25, color="#c0392b").encode(
             x="start:Q", x2="end:Q", tooltip=["warning:N", "start:Q", "end:Q"]))
     return alt.layer(*layers, lines).resolve_scale(color="independent").properties(height=320)
@@ -100,13 +106,13 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
         st.error(f"This session's recording is damaged and cannot be shown: {exc}")
         return
     holds = store.holds(session_id)
-    warnings = store.warning_spans(session_id)
+    warnings = store.warnings(session_id)
     if len(frames):
         st.altair_chart(timeline_chart(frames, holds, warnings), use_container_width=True)
     st.markdown("**Warnings**")
     if warnings:
         st.dataframe(pd.DataFrame([{"from (s)": round(w.start, 1), "to (s)": None if w.end is None else round(w.end, 1),
-                                    "check": CHECK_TEXT.get(w.check_name, w.check_name), "cue": w.message}
+                                    "check": CHECK_TEXT.get(w.check, w.check), "cue": w.message}
                                    for w in warnings]), hide_index=True, use_container_width=True)
     else:
         st.write("None.")

@@ -7,7 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from coach.coaching.engine import MEASURES, Engine, SideChoice, event_record
+from coach.coaching.engine import Engine, SideChoice
+from coach.coaching.observe import observe
+from coach.coaching.recorder import Recorder
 from coach.pose.estimator import PoseEstimator
 from coach.pose.video import probe, read_frames
 
@@ -35,40 +37,23 @@ def analyze_video(
     nothing already seen is lost.
     """
     info = probe(video)
+    engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s)
+    # One record per frame: the session stream keeps the landmarks (replay draws them), the
+    # analysis document does not (SPEC's fields plus the extra ones).
+    recorder = Recorder(sink, keep_frames=True)
+    last_t = 0.0
+    size = (info.width, info.height)
     with PoseEstimator(model, color="rgb", segmentation=True) as estimator:
-        engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s, estimator=estimator)
-        frames: list[dict] = []
-        last_t = 0.0
-        size = (info.width, info.height)
         for frame in read_frames(video, color="rgb"):
             if frame.index == 0:  # the decoded size, after any display rotation
                 size = (frame.image.shape[1], frame.image.shape[0])
-            result = engine.process_frame(frame.image, frame.t)
-            # One record per frame: the session stream keeps the landmarks (replay draws
-            # them), the analysis document does not (SPEC's fields plus the extra ones).
-            record = result.to_record(landmarks=sink is not None)
+            pose = estimator.detect(frame.image, frame.t * 1000.0)
+            recorder.add(engine.update(observe(pose, frame.t, engine.posture, engine.params.back)))
             last_t = frame.t
-            if sink:
-                sink({"type": "frame", **record})
-                for event in result.events:
-                    sink(event_record(event))
-            record.pop("xy", None)
-            record.pop("visibility", None)
-            frames.append(record)
             if progress:
                 progress(frame.index + 1, info.frames)
-        for event in engine.finish(last_t):
-            if sink:
-                sink(event_record(event))
-    holds = [
-        {"side": h.side, "start": round(h.start, 3), "end": round(h.end, 3),
-         "duration": round(h.duration, 3), "completed": h.completed}
-        for h in engine.timer.holds
-    ]
-    warnings = [
-        {"check": w["check"], "start": round(w["start"], 3), "end": round(w["end"], 3), "message": w["message"]}
-        for w in sorted(engine.warnings, key=lambda w: w["start"])
-    ]
+        recorder.finish(engine.finish(last_t))
+    frames = recorder.frames or []
     return {
         "schema": SCHEMA,
         "video": {"path": str(video), "fps": round(info.fps, 3), "frames": len(frames),
@@ -78,34 +63,9 @@ def analyze_video(
         "settings": {"hold_s": engine.stretch.hold_s.value, "reps": int(engine.stretch.reps.value),
                      "rest_s": engine.stretch.rest_s.value, "model": model, "side": side},
         "frames": frames,
-        "holds": holds,
-        "warnings": warnings,
-        "summary": summarize(frames, holds, warnings),
-    }
-
-
-def summarize(frames: list[dict], holds: list[dict], warnings: list[dict]) -> dict:
-    judged = [f for f in frames if f["detected"]]
-    in_position = [f for f in frames if f.get("in_position")]
-    best = {}
-    for measure in MEASURES:
-        values = [f[measure] for f in in_position if f.get(measure) is not None]
-        if values:
-            best[measure] = {"min": min(values), "max": max(values)}
-    counts: dict[str, int] = {}
-    for w in warnings:
-        counts[w["check"]] = counts.get(w["check"], 0) + 1
-    return {
-        "frames": len(frames),
-        "frames_with_person": len(judged),
-        "seconds": round(frames[-1]["t"], 3) if frames else 0.0,
-        "holds_completed": sum(h["completed"] for h in holds),
-        "holds_started": len(holds),
-        # One definition everywhere (the store, the pages): the time the hold timer counted.
-        "time_in_position": round(sum(h["duration"] for h in holds), 2),
-        "frames_in_position": len(in_position),
-        "warnings": counts,
-        "in_position_range": best,
+        "holds": [h.to_dict() for h in recorder.holds],
+        "warnings": [w.to_dict() for w in recorder.warnings],
+        "summary": recorder.summary(),
     }
 
 

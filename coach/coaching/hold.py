@@ -8,41 +8,10 @@ next repetition, then the other side.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
+from coach.coaching.result import Event, Hold, Phase
+from coach.params import HoldParams
 from coach.pose.landmarks import Side, other_side
-
-Phase = Literal["setup", "positioning", "holding", "rest", "done"]
-
-# SPEC holds: lapses shorter than 1 s pause the timer; longer ones end the hold.
-MAX_LAPSE_S = 1.0
-# Before timing starts the person must have stayed side-on and in frame this long, so that
-# walking past the camera does not count as being set up (project choice).
-SETTLE_S = 1.0
-# A hold starts once the person has been in position this long, and is dated from the
-# moment they got there: a single frame that happens to pass every check on the way into
-# a rounded back is not a hold (project choice: SPEC's 0.5 s hysteresis for warnings).
-CONFIRM_S = 0.5
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened at time ``t``; the UI sounds a tone or speaks on some."""
-
-    t: float
-    kind: Literal["ready", "hold_started", "hold_completed", "hold_ended", "rest_started",
-                  "rep_started", "side_switched", "done", "warning_started", "warning_ended"]
-    side: Side | None = None
-    data: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class HoldRecord:
-    side: Side
-    start: float
-    end: float
-    duration: float  # time counted by the timer: the hold minus its short lapses
-    completed: bool
 
 
 @dataclass
@@ -57,11 +26,12 @@ class HoldTimer:
     reps: int
     rest_s: float
     sides: tuple[Side, ...]
+    params: HoldParams = field(default_factory=HoldParams)
     phase: Phase = "setup"
     side_index: int = 0
     rep: int = 1  # the repetition being worked on, 1-based
     elapsed: float = 0.0  # of the current hold
-    holds: list[HoldRecord] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
     _hold_start: float | None = None
     _lapse_start: float | None = None
     _ready_since: float | None = None
@@ -83,6 +53,18 @@ class HoldTimer:
     def paused(self) -> bool:
         return self.phase == "holding" and self._lapse_start is not None
 
+    @property
+    def first_side_open(self) -> bool:
+        """May the first side still change? Until a hold on it has been completed, while
+        the person is setting up or getting into position."""
+        return (self.side_index == 0 and not any(h.completed for h in self.holds)
+                and self.phase in ("setup", "positioning"))
+
+    def choose_first_side(self, side: Side) -> None:
+        """The person is stretching ``side`` first (side=auto): the plan follows them."""
+        if side != self.sides[0]:
+            self.sides = (side, other_side(side)) if len(self.sides) == 2 else (side,)
+
     def update(self, t: float, ready: bool, in_position: bool, since: float | None = None) -> list[Event]:
         """Advance to time ``t``: ``ready`` = side-on and in frame; ``in_position`` = every
         check ok and the stretch's entry condition met. ``since`` dates a loss of position
@@ -99,7 +81,7 @@ class HoldTimer:
                 return events
             if self._ready_since is None:
                 self._ready_since = t
-            if t - self._ready_since < SETTLE_S:
+            if t - self._ready_since < self.params.settle_s:
                 return events
             self.phase = "positioning"
             events.append(Event(t, "ready", self.side))
@@ -114,7 +96,7 @@ class HoldTimer:
                 return events
             if self._position_since is None:
                 self._position_since = t
-            if t - self._position_since >= CONFIRM_S:
+            if t - self._position_since >= self.params.confirm_s:
                 self.phase = "holding"
                 self.elapsed = t - self._position_since
                 self._hold_start = self._position_since
@@ -136,7 +118,7 @@ class HoldTimer:
                     start = max(since, self._hold_start)
                     self.elapsed = max(0.0, self.elapsed - (t - start))
                     self._lapse_start = start
-            if t - self._lapse_start > MAX_LAPSE_S:
+            if t - self._lapse_start > self.params.max_lapse_s:
                 events += self._end(self._lapse_start)
         return events
 
@@ -146,9 +128,9 @@ class HoldTimer:
             return self._end(self._lapse_start if self._lapse_start is not None else t)
         return []
 
-    def _record(self, end: float, completed: bool) -> HoldRecord:
+    def _record(self, end: float, completed: bool) -> Hold:
         assert self._hold_start is not None
-        record = HoldRecord(self.side, self._hold_start, end, self.elapsed, completed)
+        record = Hold(self.side, self._hold_start, end, self.elapsed, completed)
         self.holds.append(record)
         self._hold_start = None
         self._lapse_start = None

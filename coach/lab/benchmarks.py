@@ -163,10 +163,10 @@ LIVE_CATEGORIES: list[Category] = [
     ("inference", [("pose_landmarker.py", "detect_for_video")], []),
     ("pose arrays + mask copy", [("coach/pose/estimator.py", "from_mediapipe")], []),
     ("BGR->RGB copy + mp.Image", [("coach/pose/estimator.py", "detect")], ["inference", "pose arrays + mask copy"]),
-    ("back measure (mask)", [("coach/coaching/engine.py", "measure_back")], []),
-    ("engine (smooth, measure, judge, time)", [("coach/coaching/engine.py", "observe")], []),
+    ("back measure (mask)", [("coach/coaching/observe.py", "measure_back")], []),
+    ("engine (smooth, measure, judge, time)", [("coach/coaching/engine.py", "update")], []),
     ("overlay", [("coach/present/overlay.py", "draw_overlay")], []),
-    ("recording", [("coach/coaching/live.py", "_record")], []),
+    ("recording", [("coach/app/live_session.py", "_record")], []),
 ]
 
 
@@ -187,7 +187,7 @@ def bench_live(video: Path, exercise: str, frames: int = 300, block: int = 10, w
     block. The live step is ``LiveSession.process``: inference with the engine's options,
     engine, overlay, and recording into a SessionStore in a temporary folder.
     """
-    from coach.coaching.live import LiveSession
+    from coach.app.live_session import LiveSession
     from coach.store.sessions import SessionStore
 
     times: dict[str, list[float]] = {"no mask": [], "bare": [], "live": []}
@@ -227,7 +227,7 @@ def bench_live(video: Path, exercise: str, frames: int = 300, block: int = 10, w
 
 def profile_live(video: Path, exercise: str, frames: int, model: str = "full") -> dict:
     """Where the live step's time goes: a separate pass of ``frames`` frames under cProfile."""
-    from coach.coaching.live import LiveSession
+    from coach.app.live_session import LiveSession
     from coach.store.sessions import SessionStore
 
     decoded = [(f.t, f.image) for f in islice(read_frames(video, color="bgr"), frames)]
@@ -256,8 +256,9 @@ ANALYSIS_CATEGORIES: list[Category] = [
     ("inference", [("pose_landmarker.py", "detect_for_video")], []),
     ("pose arrays + mask copy", [("coach/pose/estimator.py", "from_mediapipe")], []),
     ("frame to mp.Image", [("coach/pose/estimator.py", "detect")], ["inference", "pose arrays + mask copy"]),
-    ("engine (back measure, smooth, measure, judge, time)", [("coach/coaching/engine.py", "process_pose")], []),
-    ("frame records", [("coach/coaching/engine.py", "to_record")], []),
+    ("back measure (mask)", [("coach/coaching/observe.py", "measure_back")], []),
+    ("engine (smooth, measure, judge, time)", [("coach/coaching/engine.py", "update")], []),
+    ("frame records", [("coach/coaching/result.py", "to_record")], []),
     ("JSON write", [("coach/coaching/analysis.py", "write_json")], []),
 ]
 
@@ -326,41 +327,39 @@ def bench_analysis(video: Path, exercise: str, models: tuple[str, ...] = ("lite"
 
 # -- 3. re-judging recorded landmarks --------------------------------------------------------
 
+# One row per stage of the engine (coach/coaching/engine.py), in the order it drives them.
 ENGINE_CATEGORIES: list[Category] = [
-    ("leg labelling (feet fixer)", [("coach/pose/legs.py", "__call__")], []),
-    ("side votes", [("coach/coaching/engine.py", "_vote_side"), ("coach/coaching/engine.py", "_vote_near"),
-                    ("coach/coaching/engine.py", "detect_near_side")], []),
+    ("side and leg tracking (votes, leg fixes)", [("coach/coaching/tracking.py", "update")], ["One Euro smoothing"]),
     ("One Euro smoothing", [("coach/pose/smoothing.py", "update")], []),
-    ("measures", [("coach/coaching/engine.py", "_measures")], []),
-    ("checks", [("coach/coaching/engine.py", "_statuses")], []),
+    ("measures", [("coach/measure/measures.py", "landmark_measures")], []),
+    ("back calibration", [("coach/coaching/back.py", "update")], []),
+    ("verdicts and hysteresis", [("coach/coaching/judge.py", "update")], []),
     ("hold timer", [("coach/coaching/hold.py", "update")], []),
     ("cues", [("coach/coaching/cues.py", "update")], []),
-    ("hysteresis, events, CoachFrame", [("coach/coaching/engine.py", "_judge")], ["measures", "checks", "hold timer", "cues"]),
+    ("engine glue, CoachFrame", [("coach/coaching/engine.py", "update")],
+     ["side and leg tracking (votes, leg fixes)", "One Euro smoothing", "measures", "back calibration",
+      "verdicts and hysteresis", "hold timer", "cues"]),
 ]
 
 
 def bench_engine(video: Path, exercise: str, cache: Path = Path(".cache/evaluate"), min_s: float = 2.0,
                  vector_frames: int = 200_000) -> dict:
-    """Frames per second of ``Engine.observe`` over a clip's recorded landmarks (no inference),
+    """Frames per second of ``Engine.update`` over a clip's recorded landmarks (no inference),
     and of the vectorised measures and verdicts (coach.measure.geometry, threshold_status) over a
     (T, 33, 2) array of the same landmarks tiled to ``vector_frames`` frames."""
-    from coach.measure import geometry
-    from coach.rules.verdicts import threshold_status
     from coach.coaching.engine import Engine
     from coach.lab.evaluation import extract_poses
+    from coach.measure import geometry
     from coach.rules.stretches import get_stretch
+    from coach.rules.verdicts import threshold_status
 
     poses = extract_poses(video, exercise, cache=cache)
-    detected = poses.detected
+    observations = list(poses.observations())
 
     def rejudge() -> None:
         engine = Engine(exercise)
-        for i, t in enumerate(poses.t):
-            if detected[i]:
-                engine.observe(poses.xy[i], poses.visibility[i], poses.width, poses.height, float(t),
-                               z=poses.z[i], back_raw=float(poses.back_raw[i]))
-            else:
-                engine.observe(None, None, poses.width, poses.height, float(t))
+        for obs in observations:
+            engine.update(obs)
 
     frames = 0
     start = time.perf_counter()
@@ -384,8 +383,8 @@ def bench_engine(video: Path, exercise: str, cache: Path = Path(".cache/evaluate
             geometry.trunk_inclination(xy, side)
         else:
             geometry.leg_raise(xy, side)
-        if stretch.knee_min is not None:
-            threshold_status(knee, fault_when_below=stretch.knee_min.value)
+        if "knee_extension" in stretch.checks:
+            threshold_status(knee, fault_when_below=stretch.threshold("knee_extension"))
 
     runs = []
     for _ in range(5):
@@ -403,7 +402,7 @@ def bench_memory(video: Path, exercise: str, frames: int = 6000, sample_every: i
                  warmup: int = 500, model: str = "full") -> dict:
     """RSS while ``frames`` frames of the clip, looped, go through ``LiveSession.process`` with
     the session clock advancing at 15 fps, recording into a temporary SessionStore."""
-    from coach.coaching.live import LiveSession
+    from coach.app.live_session import LiveSession
     from coach.store.sessions import SessionStore
 
     def looped() -> Iterator[np.ndarray]:

@@ -16,6 +16,7 @@ import numpy as np
 from coach.lab.groundtruth import load_groundtruth
 from coach.pose.landmarks import LANDMARK_NAMES, SKELETON
 from coach.pose.video import read_frames
+from coach.rules.checks import CHECKS
 
 TILE_W, TILE_H = 320, 240
 CAPTION_H = 46
@@ -26,7 +27,7 @@ BONE = (255, 255, 255)
 JOINT = (0, 200, 255)
 TEXT = (30, 30, 30)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
-SHORT = {"knee_extension": "knee", "hip_hinge": "back", "steadiness": "steady"}
+SHORT = {c.name: c.short for c in CHECKS if c.labelled}  # the labels the ground truth carries
 
 
 def _draw_skeleton(tile: np.ndarray, keypoints: dict[str, list[float]], scale: float) -> None:

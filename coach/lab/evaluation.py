@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from coach.measure import geometry
-from coach.rules.verdicts import FAULT, OK, count_reversals, threshold_status
-from coach.coaching.engine import MEASURES, Engine, finite_or_none
+from coach.coaching.engine import Engine, finite_or_none
+from coach.coaching.observe import Observation, measure_back
+from coach.coaching.recorder import Recorder
 from coach.lab.groundtruth import load_groundtruth
+from coach.measure import geometry
+from coach.measure.measures import BY_NAME as MEASURE_SPECS
+from coach.measure.measures import RECORDED
 from coach.pose.estimator import Pose, PoseEstimator
-from coach.rules.stretches import get_stretch
 from coach.pose.video import read_frames
+from coach.rules.checks import LABELLED as CHECKS
+from coach.rules.stretches import get_stretch
+from coach.rules.verdicts import FAULT, OK, count_reversals, threshold_status
 
-CHECKS = ("knee_extension", "hip_hinge", "steadiness")
 # The naive engine calls a back rounded when ear-shoulder-hip bends below this: upright
 # sitting already reads 159-165 (RECIPES.md), so anything stricter flags everyone.
 NAIVE_ESH_ROUNDED = 150.0
@@ -50,6 +55,16 @@ class ClipPoses:
     def detected(self) -> np.ndarray:
         return ~np.isnan(self.xy).all(axis=(1, 2))
 
+    def observations(self) -> Iterator[Observation]:
+        """The clip frame by frame, as the engine takes it."""
+        detected = self.detected
+        for i, t in enumerate(self.t):
+            if detected[i]:
+                yield Observation(float(t), self.width, self.height, self.xy[i], self.visibility[i], self.z[i],
+                                  float(self.back_raw[i]))
+            else:
+                yield Observation(float(t), self.width, self.height)
+
 
 def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path | None = None) -> ClipPoses:
     """Run MediaPipe (with the segmentation mask) over a clip, or load the cached result."""
@@ -60,10 +75,10 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
         if cache_file.exists():
             d = np.load(cache_file)
             return ClipPoses(d["t"], d["xy"], d["visibility"], d["z"], d["back_raw"], int(d["width"]), int(d["height"]))
-    engine = Engine(exercise)  # only for its back measure: the same code the live path runs
+    posture = get_stretch(exercise).posture
     ts, xys, viss, zs, backs = [], [], [], [], []
     width = height = 0
-    with PoseEstimator(model, color="rgb", segmentation=get_stretch(exercise).posture == "seated") as estimator:
+    with PoseEstimator(model, color="rgb", segmentation=posture == "seated") as estimator:
         for frame in read_frames(video, color="rgb"):
             height, width = frame.image.shape[:2]
             pose: Pose = estimator.detect(frame.image, frame.t * 1000)
@@ -72,7 +87,7 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
                 xys.append(pose.xy)
                 viss.append(pose.visibility)
                 zs.append(pose.z)
-                backs.append(engine.measure_back(pose.xy, pose.mask))
+                backs.append(measure_back(pose.xy, pose.mask, posture))  # what the live path measures
             else:
                 xys.append(np.full((33, 2), np.nan))
                 viss.append(np.zeros(33))
@@ -89,17 +104,12 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
 def run_engine(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], list[dict]]:
     """Per-frame records and holds of the coach engine, holds not cut at a target time."""
     engine = Engine(exercise, side, hold_s=math.inf, reps=1, both_sides=False)
-    records = []
-    for i, t in enumerate(poses.t):
-        if poses.detected[i]:
-            frame = engine.observe(poses.xy[i], poses.visibility[i], poses.width, poses.height, float(t),
-                                   z=poses.z[i], back_raw=float(poses.back_raw[i]))
-        else:
-            frame = engine.observe(None, None, poses.width, poses.height, float(t))
-        records.append(frame.to_record(landmarks=False))
-    engine.finish(float(poses.t[-1]))
-    holds = [{"start": h.start, "end": h.end, "duration": h.duration} for h in engine.timer.holds]
-    return records, holds
+    recorder = Recorder(keep_frames=True)
+    for obs in poses.observations():
+        recorder.add(engine.update(obs))
+    recorder.finish(engine.finish(float(poses.t[-1])))
+    holds = [{"start": h.start, "end": h.end, "duration": h.duration} for h in recorder.holds]
+    return recorder.frames or [], holds
 
 
 def run_naive(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], list[dict]]:
@@ -113,8 +123,8 @@ def run_naive(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], l
     raise_ = np.full(len(xy), np.nan) if seated else geometry.leg_raise(xy, side)
     esh = np.maximum(geometry.ear_shoulder_hip_angle(xy, "left"), geometry.ear_shoulder_hip_angle(xy, "right"))
     checks = {}
-    if stretch.knee_min is not None:
-        checks["knee_extension"] = threshold_status(knee, fault_when_below=stretch.knee_min.value)
+    if "knee_extension" in stretch.checks:
+        checks["knee_extension"] = threshold_status(knee, fault_when_below=stretch.threshold("knee_extension"))
     if "hip_hinge" in stretch.checks:
         checks["hip_hinge"] = np.where(np.isnan(esh), "unknown",
                                        np.where((esh < NAIVE_ESH_ROUNDED) & (lean >= 10), FAULT, OK))
@@ -156,9 +166,9 @@ def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
     """MAE per measure, per-check precision/recall/F1 and coverage, hold timing errors."""
     n = min(len(gt["frames"]), len(records))
     out: dict = {"mae": {}, "max_error": {}, "checks": {}, "holds": {}}
-    for m in MEASURES:
-        if m == "spine_flexion":
-            continue  # not an angle of the landmarks; judged through the hip_hinge check
+    for m in RECORDED:
+        if MEASURE_SPECS[m].angle is None:
+            continue  # not an angle of the landmarks (the back); judged through its check
         pairs = [(g[m], r[m]) for g, r in zip(gt["frames"][:n], records[:n])
                  if g.get(m) is not None and r.get(m) is not None]
         if pairs:
@@ -264,8 +274,6 @@ def pooled(results: list[dict], engine: str) -> dict:
     return total
 
 
-TARGETS = {"knee_angle": 3.0, "hip_angle": 4.0, "trunk_inclination": 3.0, "f1": 0.95, "hold_s": 1.0}
-
 
 def _fmt(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -295,9 +303,8 @@ def format_report(results: list[dict]) -> str:
             lines.append(
                 f"{name:42s} {engine:6s} {_fmt(s['mae'].get('knee_angle')):>5s} {_fmt(s['mae'].get('hip_angle')):>5s} "
                 f"{_fmt(s['mae'].get('trunk_inclination')):>5s} {_fmt(s['mae'].get('leg_raise')):>5s}  "
-                f"{_fmt(checks.get('knee_extension', {}).get('f1'), 2):>7s} "
-                f"{_fmt(checks.get('hip_hinge', {}).get('f1'), 2):>7s} "
-                f"{_fmt(checks.get('steadiness', {}).get('f1'), 2):>7s} {_fmt(min(cov) if cov else None, 2):>5s}  "
+                + "".join(f"{_fmt(checks.get(c, {}).get('f1'), 2):>7s} " for c in CHECKS)
+                + f"{_fmt(min(cov) if cov else None, 2):>5s}  "
                 f"{h['matched']}/{h['truth']}(+{h['extra']}){'':>1s} {_fmt(start):>6s} {_fmt(dur):>6s}")
     lines.append("")
     lines.append("Totals (targets: knee and trunk MAE <= 3, hip <= 4, F1 >= 0.95 per check, hold start and "
@@ -350,18 +357,18 @@ def smoothing_trial(clips: list[tuple[dict, ClipPoses]], params) -> dict:
 
 def tune_smoothing(videos: list[Path], model: str = "full", cache: Path | None = None) -> str:
     """A table of smoothing_trial over a grid of One Euro parameters, unsmoothed first."""
-    from coach.pose.smoothing import OneEuroParams
+    from coach.params import SmoothingParams
 
     clips = []
     for video in videos:
         gt = load_groundtruth(video.with_suffix(".json"))
         if get_stretch(gt["exercise"]).posture == "seated":
             clips.append((gt, extract_poses(video, gt["exercise"], model, cache)))
-    rows = [("unsmoothed", smoothing_trial(clips, OneEuroParams(min_cutoff=1e6, beta=0.0)))]
+    rows = [("unsmoothed", smoothing_trial(clips, SmoothingParams(min_cutoff=1e6, beta=0.0)))]
     for min_cutoff in (0.3, 0.5, 1.0, 2.0):
         for beta in (2.0, 10.0, 30.0):
             rows.append((f"min_cutoff {min_cutoff:3.1f} beta {beta:4.1f}",
-                         smoothing_trial(clips, OneEuroParams(min_cutoff=min_cutoff, beta=beta))))
+                         smoothing_trial(clips, SmoothingParams(min_cutoff=min_cutoff, beta=beta))))
     lines = [f"{len(clips)} seated clips; MAE in degrees; jitter = mean |change| of the lean per frame while holding still",
              f"{'parameters':28s} {'knee':>6s} {'hip':>6s} {'trunk':>6s} {'jitter':>7s}"]
     for name, r in rows:

@@ -13,12 +13,15 @@ import math
 from pathlib import Path
 from typing import Any
 
+from coach.measure.measures import RECORDED
+from coach.rules.checks import LABELLED
+
 SCHEMA = "coach.groundtruth/1"
 LABEL_VALUES = ("ok", "fault", "unsure")
-LABEL_KEYS = ("knee_extension", "hip_hinge", "steadiness")
+LABEL_KEYS = LABELLED  # the checks the clips are labelled for (coach.rules.checks)
 PHASES = ("setup", "positioning", "holding", "rest", "done")
 SIDES = ("left", "right")
-ANGLE_KEYS = ("knee_angle", "hip_angle", "trunk_inclination", "leg_raise", "spine_flexion")
+ANGLE_KEYS = RECORDED  # every per-frame measure of SPEC (coach.measure.measures)
 
 
 def _number(value: Any) -> bool:

@@ -131,3 +131,14 @@ def ear_shoulder_hip_angle(xy: FloatArray, side: Side) -> FloatArray:
     else:
         ear, shoulder, hip = Landmark.RIGHT_EAR, Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP
     return angle_at(_point(xy, ear), _point(xy, shoulder), _point(xy, hip))
+
+
+def side_on_width(xy: FloatArray) -> FloatArray:
+    """Shoulder and hip separation in torso lengths (the larger): ~0 side-on, ~0.8 facing."""
+    xy = np.asarray(xy, dtype=float)
+    ls, rs = xy[..., Landmark.LEFT_SHOULDER, :], xy[..., Landmark.RIGHT_SHOULDER, :]
+    lh, rh = xy[..., Landmark.LEFT_HIP, :], xy[..., Landmark.RIGHT_HIP, :]
+    torso = np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2, axis=-1)
+    width = np.maximum(np.linalg.norm(ls - rs, axis=-1), np.linalg.norm(lh - rh, axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return width / torso

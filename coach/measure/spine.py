@@ -14,7 +14,7 @@ upright baseline (SPEC.md hip_hinge), calibrated while they sit upright before l
 
 Hinging at the hips with a neutral spine still changes the silhouette a little: the hollow
 of the lower back flattens as the pelvis tips forward, which reads as a little rounding. On
-the sample clips it read 0.48 degrees per degree of lean (`HINGE_SHIFT_PER_DEG`), so the
+the sample clips it read 0.48 degrees per degree of lean (`BackParams.hinge_shift_per_deg`), so the
 baseline moves with the lean; without that, a correct hinge reads 10-20 degrees of
 "rounding" on some bodies.
 """
@@ -24,15 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-# Fitted on the sample clips' hinge frames (spine posed neutral, lean 0-35 degrees): the
-# least-squares slope of (back measure - upright baseline) against the measured lean.
-HINGE_SHIFT_PER_DEG = 0.48
+from coach.params import BackParams
 
-# The back is traced between 25% and 90% of the hip-to-shoulder chord: below, the buttocks
-# bulge out of the back line; above, the neck does. Of the ranges tried on the sample clips
-# (0.15-0.95 in steps), this one had the least frame-to-frame noise (sd 3-4 degrees while
-# holding a hinge) for the same separation between a hinge and a rounded back.
-TRACE_FROM, TRACE_TO = 0.25, 0.9
+# The back is traced along a band of the hip-to-shoulder chord (BackParams.trace_from/to:
+# of the ranges tried on the sample clips, 0.25-0.9 had the least frame-to-frame noise,
+# sd 3-4 degrees while holding a hinge), at this many points.
 TRACE_SAMPLES = 21
 # Search for the edge up to this many chord lengths behind the chord: the torso is never
 # deeper than about 0.6 torso lengths, and stopping there keeps a chair back or a wall
@@ -42,8 +38,9 @@ MASK_THRESHOLD = 0.5
 MIN_CHORD_PX = 20.0
 
 
-def back_profile(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray,
-                 forward_sign: float) -> tuple[np.ndarray, np.ndarray] | None:
+def back_profile(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, forward_sign: float,
+                 trace: tuple[float, float] = (BackParams.trace_from, BackParams.trace_to),
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Distances (pixels) from the hip-shoulder chord to the back edge of the mask.
 
     Returns ``(u, depth)``: positions along the chord and the depth of the silhouette behind
@@ -61,7 +58,7 @@ def back_profile(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray,
     # The back normal points away from the feet horizontally (for an upright trunk: behind).
     if normal[0] * forward_sign > 0:
         normal = -normal
-    u = np.linspace(TRACE_FROM, TRACE_TO, TRACE_SAMPLES) * length
+    u = np.linspace(trace[0], trace[1], TRACE_SAMPLES) * length
     steps = np.arange(0.0, MAX_DEPTH * length, 1.0)
     # Sample the mask on a (samples x steps) grid of points, nearest pixel: the mask is
     # already smooth at this scale and the grid is small (13 x ~100).
@@ -97,11 +94,11 @@ def bulge_flexion(u: np.ndarray, depth: np.ndarray, chord: float) -> float:
 
 
 def back_flexion(mask: np.ndarray | None, hip: np.ndarray, shoulder: np.ndarray,
-                 forward_sign: float) -> float:
+                 forward_sign: float, params: BackParams = BackParams()) -> float:
     """Equivalent flexion (degrees) of the silhouette's back, NaN when it cannot be seen."""
     if mask is None:
         return float("nan")
-    profile = back_profile(mask, hip, shoulder, forward_sign)
+    profile = back_profile(mask, hip, shoulder, forward_sign, (params.trace_from, params.trace_to))
     if profile is None:
         return float("nan")
     return bulge_flexion(*profile, chord=float(np.hypot(*(np.asarray(shoulder, float) - hip))))

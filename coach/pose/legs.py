@@ -21,6 +21,7 @@ from collections import deque
 import numpy as np
 
 from coach.measure.geometry import knee_angle, leg_raise
+from coach.params import SideParams
 from coach.pose.landmarks import Landmark
 from coach.pose.timebase import FrameRate, SampleWindow
 
@@ -29,23 +30,14 @@ FEET = (
     (Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL),
     (Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX),
 )
-# Swap when it straightens the straighter leg by more than this (degrees)...
-STRAIGHTER_BY = 15.0
-# ...while leaving the other leg clearly bent, as the resting leg of a seated stretch is.
-OTHER_BENT_BELOW = 130.0
-# The decision follows the majority of the last second of frames (15 at 15 fps, 30 at 30),
-# so one odd frame never swaps the legs under a person who is holding still.
-VOTE_S = 1.0
-
+# The thresholds (how much straighter, how bent the other leg, how much higher) and the
+# vote's length are SideParams in coach.params.
 
 LEGS = (
     (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
     (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
     *FEET,
 )
-# Lying: relabel when the other leg is raised this much more than the stretched one; the
-# resting leg of a lying stretch lies flat or bent, well below the raised one.
-RAISED_BY = 20.0
 
 
 def swap_legs(xy: np.ndarray) -> np.ndarray:
@@ -56,11 +48,11 @@ def swap_legs(xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def other_leg_raised(xy: np.ndarray, side: str) -> np.ndarray:
-    """Per frame: is the leg labelled as the other side the raised one?"""
+def other_leg_raised(xy: np.ndarray, side: str, params: SideParams = SideParams()) -> np.ndarray:
+    """Per frame: is the leg labelled as the other side the raised one (by ``raised_by_deg``)?"""
     other = "left" if side == "right" else "right"
     with np.errstate(invalid="ignore"):
-        return leg_raise(xy, other) > leg_raise(xy, side) + RAISED_BY
+        return leg_raise(xy, other) > leg_raise(xy, side) + params.raised_by_deg
 
 
 def swap_feet(xy: np.ndarray) -> np.ndarray:
@@ -71,21 +63,23 @@ def swap_feet(xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def feet_swapped(xy: np.ndarray) -> np.ndarray:
-    """Per frame: does the seated-stretch prior say MediaPipe swapped the feet?"""
+def feet_swapped(xy: np.ndarray, params: SideParams = SideParams()) -> np.ndarray:
+    """Per frame: does the seated-stretch prior say MediaPipe swapped the feet? Yes when the
+    swap straightens the straighter leg by more than ``straighter_by_deg`` while leaving the
+    other clearly bent (below ``other_bent_below_deg``), as a seated stretch's resting leg is."""
     left, right = knee_angle(xy, "left"), knee_angle(xy, "right")
     swapped = swap_feet(xy)
     s_left, s_right = knee_angle(swapped, "left"), knee_angle(swapped, "right")
     with np.errstate(invalid="ignore"):
         gain = np.fmax(s_left, s_right) - np.fmax(left, right)
-        return (gain > STRAIGHTER_BY) & (np.fmin(s_left, s_right) < OTHER_BENT_BELOW)
+        return (gain > params.straighter_by_deg) & (np.fmin(s_left, s_right) < params.other_bent_below_deg)
 
 
 class SwapVote:
     """Frame by frame: apply ``swap`` when most of the last ``seconds`` of frames call for it
     (with no ``rate``, the last frame alone decides)."""
 
-    def __init__(self, swap, evidence, rate: FrameRate | None = None, seconds: float = VOTE_S) -> None:
+    def __init__(self, swap, evidence, rate: FrameRate | None = None, seconds: float = 1.0) -> None:
         self._swap = swap
         self._evidence = evidence
         self._votes: SampleWindow[bool] | deque[bool] = (
@@ -101,15 +95,16 @@ class SwapVote:
         return xy
 
 
-def feet_fixer(rate: FrameRate) -> SwapVote:
-    """Seated stretches: swap the feet back when MediaPipe crossed them."""
-    return SwapVote(swap_feet, feet_swapped, rate)
+def feet_fixer(rate: FrameRate, params: SideParams = SideParams()) -> SwapVote:
+    """Seated stretches: swap the feet back when most of the last ``feet_vote_s`` of frames
+    say MediaPipe crossed them (so one odd frame never swaps them under a still person)."""
+    return SwapVote(swap_feet, lambda xy: feet_swapped(xy, params), rate, params.feet_vote_s)
 
 
-def raised_leg_labeller() -> SwapVote:
+def raised_leg_labeller(params: SideParams = SideParams()) -> SwapVote:
     """Lying stretches: call ``side`` the raised leg; use as ``labeller(xy, side)``.
 
     Decided frame by frame: MediaPipe's labels flip from one frame to the next, and a raised
     leg 20 degrees above the other is unambiguous in a single frame.
     """
-    return SwapVote(swap_legs, other_leg_raised)
+    return SwapVote(swap_legs, lambda xy, side: other_leg_raised(xy, side, params))

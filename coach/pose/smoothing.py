@@ -12,34 +12,12 @@ and a flicker of one frame should not flip a check to ``unknown``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from coach.params import SmoothingParams
 
-@dataclass(frozen=True)
-class OneEuroParams:
-    """Parameters of the filter; the defaults were chosen on the sample clips.
-
-    `coach evaluate sample_videos --tune-smoothing` runs a grid over the 12 seated clips: the
-    angle errors against the posed bodies hardly move (they are MediaPipe's bias, not noise:
-    trunk 3.45 unsmoothed vs 3.46 degrees here), while the flicker of the lean of a person
-    holding still drops from 0.086 to 0.037 degrees per frame. Lower ``min_cutoff`` flickers
-    less but lags a slow lean; higher ``beta`` follows quick moves (a bounce) more closely.
-
-    min_cutoff: Hz, cutoff when still. Lower = less jitter, more lag at slow motion.
-    beta:       how fast the cutoff rises with speed, in Hz per (body size per second).
-    d_cutoff:   Hz, cutoff of the speed estimate itself (Casiez et al. recommend 1 Hz).
-    visibility_cutoff: Hz, fixed cutoff for the visibility scores.
-    reset_gap:  seconds without a pose after which the filter starts afresh instead of
-                dragging the new position from where the person was last seen.
-    """
-
-    min_cutoff: float = 0.5
-    beta: float = 10.0
-    d_cutoff: float = 1.0
-    visibility_cutoff: float = 2.0
-    reset_gap: float = 0.5
+# The filter's parameters, and how they were chosen, are SmoothingParams in coach.params.
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -124,7 +102,7 @@ def body_scale(xy: np.ndarray) -> float:
 class LandmarkSmoother:
     """Smooths one person's landmarks frame by frame: One Euro on xy, low-pass on visibility."""
 
-    def __init__(self, params: OneEuroParams = OneEuroParams()) -> None:
+    def __init__(self, params: SmoothingParams = SmoothingParams()) -> None:
         self.params = params
         self._xy = OneEuroFilter(params.min_cutoff, params.beta, params.d_cutoff)
         self._vis = LowPass(params.visibility_cutoff)

@@ -1,6 +1,7 @@
 """Drawing the coach's view onto a frame: skeleton, judged joints, angles, the cue banner.
 
-Kept apart from the data (DESIGN.md): these functions only read a CoachFrame and draw.
+Kept apart from the data (DESIGN.md): these functions only read a CoachFrame (where the
+joints are, the angles) and the PanelState (what is said and which joints are red), and draw.
 Sizes scale with the frame, because the person reads this from 2-3 m away.
 """
 
@@ -11,8 +12,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from coach.coaching.engine import CoachFrame
+from coach.coaching.result import CoachFrame
 from coach.pose.landmarks import SKELETON, Landmark, leg
+from coach.present.panel import PanelState
 
 # BGR colours; the fault colour is red-orange rather than pure red so it stays readable for
 # the commonest colour-vision deficiency against the green.
@@ -23,10 +25,10 @@ BONE_COLOUR = (235, 235, 235)
 BANNER_GUIDE = (90, 60, 20)
 
 
-def _status_colour(status: str | None, shown: bool) -> tuple[int, int, int]:
-    if shown or status == "fault":
+def _verdict_colour(verdict: str | None) -> tuple[int, int, int]:
+    if verdict == "fault":
         return FAULT_COLOUR
-    return OK_COLOUR if status == "ok" else UNKNOWN_COLOUR
+    return OK_COLOUR if verdict == "ok" else UNKNOWN_COLOUR
 
 
 def draw_skeleton(image: np.ndarray, xy: np.ndarray, visibility: np.ndarray, thickness: int) -> None:
@@ -39,7 +41,7 @@ def draw_skeleton(image: np.ndarray, xy: np.ndarray, visibility: np.ndarray, thi
         cv2.line(image, tuple(int(v) for v in pa), tuple(int(v) for v in pb), BONE_COLOUR, thickness, cv2.LINE_AA)
 
 
-def draw_overlay(image: np.ndarray, frame: CoachFrame, color: str = "bgr") -> np.ndarray:
+def draw_overlay(image: np.ndarray, frame: CoachFrame, panel: PanelState, color: str = "bgr") -> np.ndarray:
     """A copy of ``image`` with the coach's view drawn on it; ``color`` is its channel
     order ("bgr" as OpenCV, or "rgb": the browser camera's frames come as RGB, and drawing
     on them directly saves a colour conversion per frame)."""
@@ -51,21 +53,12 @@ def draw_overlay(image: np.ndarray, frame: CoachFrame, color: str = "bgr") -> np
         xy, vis = frame.xy, frame.visibility
         draw_skeleton(out, xy, vis, max(2, int(3 * scale)))  # white: the same in any order
         hip, knee, ankle = leg(frame.side)
-        checks = frame.checks
-        knee_c = checks.get("knee_extension")
-        hinge_c = checks.get("hip_hinge") or checks.get("other_leg_flat")
-        joints = [
-            (knee, knee_c),
-            (hip, hinge_c),
-            (ankle, knee_c),
-        ]
         shoulder = Landmark.LEFT_SHOULDER if frame.near_side == "left" else Landmark.RIGHT_SHOULDER
-        joints.append((shoulder, checks.get("hip_hinge")))
-        for idx, check in joints:
+        for joint, idx in (("knee", knee), ("hip", hip), ("ankle", ankle), ("shoulder", shoulder)):
             p = xy[idx]
             if np.isnan(p).any():
                 continue
-            colour = paint(_status_colour(check.status if check else None, bool(check and check.shown)))
+            colour = paint(_verdict_colour(panel.joints.get(joint)))
             cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), colour, -1, cv2.LINE_AA)
             cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), (20, 20, 20), max(1, int(scale)), cv2.LINE_AA)
         labels = []
@@ -84,10 +77,12 @@ def draw_overlay(image: np.ndarray, frame: CoachFrame, color: str = "bgr") -> np
         if m.get("leg_raise") is not None:
             info.append(f"leg {m['leg_raise']:.0f}")
         if m.get("spine_flexion") is not None:
-            info.append(f"back {m['spine_flexion']:+.0f}")
+            # In the person's terms: how much the back rounds beyond their own upright back;
+            # a back straighter than that baseline is simply not rounded (never negative).
+            info.append(f"back rounding {max(0.0, m['spine_flexion']):.0f}")
         if info:
             _text(out, "  ".join(info), (int(10 * scale), h - int(14 * scale)), 0.7 * scale)
-    _banner(out, frame.cue.text, paint(FAULT_COLOUR if frame.cue.is_correction else BANNER_GUIDE), scale)
+    _banner(out, panel.cue, paint(FAULT_COLOUR if panel.cue_kind == "correction" else BANNER_GUIDE), scale)
     return out
 
 
@@ -126,7 +121,7 @@ def _banner(image: np.ndarray, text: str, background: tuple[int, int, int], scal
                 (255, 255, 255), thickness, cv2.LINE_AA)
 
 
-def draw_blank(frame: CoachFrame) -> np.ndarray:
+def draw_blank(frame: CoachFrame, panel: PanelState) -> np.ndarray:
     """The overlay on a plain canvas, for replaying a session recorded without video."""
     canvas = np.full((frame.height or 480, frame.width or 640, 3), 40, np.uint8)
-    return draw_overlay(canvas, frame)
+    return draw_overlay(canvas, frame, panel)

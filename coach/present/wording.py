@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from coach.store.sessions import SessionSummary
 from coach.rules.stretches import STRETCHES
+from coach.store.sessions import SessionSummary
 
 PAIN_NAMES = {"back_pain": "back pain", "leg_pain": "leg pain"}
 RED_FLAG_NAMES = {"numbness_saddle": "numbness in the saddle area", "bladder_bowel": "bladder or bowel trouble",

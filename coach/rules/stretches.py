@@ -2,7 +2,9 @@
 
 "SPEC" below means ../shared/SPEC.md, the project's analysis contract, whose stretch table
 summarises the clinical sources the project was founded on. Adding a stretch means adding
-an entry here; only a new *measure* needs new code.
+an entry here; only a new *measure* needs new code. What a check is (its verdict, default
+threshold and cue) is in the check registry, ``coach.rules.checks``; a stretch only names its
+checks and sets its own threshold or wording where it differs.
 """
 
 from __future__ import annotations
@@ -10,19 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-Posture = Literal["seated", "lying"]
-Check = Literal["in_frame", "knee_extension", "hip_hinge", "steadiness", "other_leg_flat"]
-
-# Cue priority, most important first (issue #4: safety, in-frame, knee, back, steadiness).
-CHECK_PRIORITY: tuple[Check, ...] = ("in_frame", "knee_extension", "other_leg_flat", "hip_hinge", "steadiness")
-
-
-@dataclass(frozen=True)
-class Sourced:
-    """A number with where it comes from, so a reader can check every threshold."""
-
-    value: float
-    source: str
+from coach.rules.checks import Posture, Sourced, get_check
 
 
 @dataclass(frozen=True)
@@ -39,16 +29,25 @@ class Stretch:
     name: str
     posture: Posture
     how: str  # what the person does, in plain words (shown on the setup guide)
-    checks: tuple[Check, ...]
+    checks: tuple[str, ...]  # names in the check registry, in the order the panel lists them
     entry: Entry
     hold_s: Sourced
     reps: Sourced
     rest_s: Sourced
-    knee_min: Sourced | None = None  # knee_extension faults below this angle
-    other_leg_max: Sourced | None = None  # other_leg_flat faults above this angle off the floor
-    cues: dict[Check, str] = field(default_factory=dict)
+    thresholds: dict[str, Sourced] = field(default_factory=dict)  # where the registry's default does not fit
+    cues: dict[str, str] = field(default_factory=dict)  # corrections worded for this stretch
     entry_cue: str = ""  # shown while positioning; never asks to go further into pain
     ease_off: str = ""
+
+    def __post_init__(self) -> None:
+        for name in (*self.checks, *self.thresholds, *self.cues):
+            get_check(name)  # a misspelt check fails at import, not mid-session
+
+    def threshold(self, check: str) -> float:
+        return self.thresholds.get(check, get_check(check).threshold).value
+
+    def cue(self, check: str) -> str:
+        return self.cues.get(check, get_check(check).cue)
 
     def with_prescription(self, hold_s: float | None = None, reps: int | None = None,
                           rest_s: float | None = None) -> "Stretch":
@@ -64,28 +63,15 @@ class Stretch:
 
 
 # Numbers shared by several stretches, each with its reason.
-KNEE_STRAIGHT = Sourced(
-    165.0, "SPEC checks table: knee_angle < 165 is a bent knee; MediaPipe reads a straight knee "
-    "2-12 degrees bent when hands or the other leg overlap it")
 KNEE_SOFT = Sourced(145.0, "SPEC checks table: soft-knee variant faults below 145")
 SEATED_LEAN = Sourced(10.0, "SPEC holds: seated stretches are in position from trunk_inclination >= 10")
 LEG_RAISED = Sourced(45.0, "SPEC holds: lying stretches with a raised leg are in position from leg_raise >= 45")
-OTHER_LEG_FLAT = Sourced(
-    20.0, "project choice: a resting thigh more than 20 degrees off the floor line is lifted; "
-    "smaller angles are within MediaPipe's hip/knee error on a leg lying flat (RECIPES.md)")
 REST_30 = Sourced(30.0, "SPEC stretch table, seated-chair: rest 30 s (one source)")
 
-COMMON_CUES: dict[Check, str] = {
-    "in_frame": "Turn sideways, keep your whole body in view",
-    "knee_extension": "Straighten your knee",
-    "hip_hinge": "Hinge from your hips, keep your back long",
-    "steadiness": "Hold still, don't bounce",
-    "other_leg_flat": "Keep your other leg flat on the floor",
-}
 EASE_OFF = ("Feel a pull, never pain. If pain increases or spreads down your leg, ease off: "
             "come up a little or bend the knee slightly.")
 
-SEATED_CHECKS: tuple[Check, ...] = ("in_frame", "knee_extension", "hip_hinge", "steadiness")
+SEATED_CHECKS: tuple[str, ...] = ("in_frame", "knee_extension", "hip_hinge", "steadiness")
 
 STRETCHES: dict[str, Stretch] = {s.id: s for s in (
     Stretch(
@@ -99,8 +85,6 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         hold_s=Sourced(30.0, "SPEC stretch table, seated-chair: hold 30 s (two sources)"),
         reps=Sourced(3, "SPEC stretch table, seated-chair: 3 times each leg (two sources)"),
         rest_s=REST_30,
-        knee_min=KNEE_STRAIGHT,
-        cues=COMMON_CUES,
         entry_cue="Keep your back long and lean forward from your hips until you feel a gentle pull",
         ease_off=EASE_OFF,
     ),
@@ -114,8 +98,8 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         hold_s=Sourced(25.0, "SPEC stretch table, seated-chair-soft-knee: 20-30 s (middle)"),
         reps=Sourced(3, "SPEC stretch table, seated-chair-soft-knee: 2-3 reps"),
         rest_s=REST_30,
-        knee_min=KNEE_SOFT,
-        cues={**COMMON_CUES, "knee_extension": "Straighten your knee a little more, keep just a slight bend"},
+        thresholds={"knee_extension": KNEE_SOFT},
+        cues={"knee_extension": "Straighten your knee a little more, keep just a slight bend"},
         entry_cue="Keep a slight bend in the knee and lean forward from your hips until you feel a gentle pull",
         ease_off=EASE_OFF,
     ),
@@ -129,8 +113,6 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         hold_s=Sourced(25.0, "SPEC stretch table, seated-floor: 20-30 s (middle)"),
         reps=Sourced(1, "SPEC stretch table, seated-floor: once, then the other leg"),
         rest_s=REST_30,
-        knee_min=KNEE_STRAIGHT,
-        cues=COMMON_CUES,
         # SPEC: no toe-pulling cue for people with sciatica symptoms (adds nerve tension).
         entry_cue="Sit tall and lean forward from your hips until you feel a gentle pull",
         ease_off=EASE_OFF,
@@ -149,7 +131,6 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         hold_s=Sourced(20.0, "SPEC stretch table, supine-thigh-hold: start at 10 s, build to 20-30 s"),
         reps=Sourced(3, "SPEC stretch table, supine-thigh-hold: 2-3 reps"),
         rest_s=Sourced(20.0, "project choice: long enough to lower the leg and breathe"),
-        cues=COMMON_CUES,
         entry_cue="Hold your thigh up near vertical and slowly straighten the knee until you feel a stretch",
         ease_off=EASE_OFF,
     ),
@@ -163,9 +144,6 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         hold_s=Sourced(30.0, "SPEC stretch table, supine-strap: 30 s"),
         reps=Sourced(3, "SPEC stretch table, supine-strap: 3 times"),
         rest_s=Sourced(20.0, "project choice: long enough to lower the leg and breathe"),
-        knee_min=KNEE_STRAIGHT,
-        other_leg_max=OTHER_LEG_FLAT,
-        cues=COMMON_CUES,
         entry_cue="Keep the knee straight and raise the leg with the strap until you feel a gentle pull",
         ease_off=EASE_OFF,
     ),
@@ -179,9 +157,6 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         hold_s=Sourced(15.0, "SPEC stretch table, supine-doorway: 10-20 s (middle)"),
         reps=Sourced(3, "project choice: as the other lying stretches (SPEC gives no count)"),
         rest_s=Sourced(15.0, "project choice: long enough to lower the leg and breathe"),
-        knee_min=KNEE_STRAIGHT,
-        other_leg_max=OTHER_LEG_FLAT,
-        cues=COMMON_CUES,
         entry_cue="Rest the leg up the wall with the knee straight; move closer to the wall only while it stays a gentle pull",
         ease_off=EASE_OFF,
     ),

@@ -29,6 +29,7 @@ from playwright.sync_api import Page, sync_playwright
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 import netwatch  # noqa: E402  (tests/netwatch.py: the tracer the outbound tests use)
+
 HOST = "127.0.0.2"
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_FLAGS = [

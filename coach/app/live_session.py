@@ -16,11 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.coaching.engine import CoachFrame, Engine, SideChoice, event_record
-from coach.present.overlay import draw_overlay
+from coach.coaching.engine import Engine, SideChoice
+from coach.coaching.observe import observe
+from coach.coaching.recorder import Recorder
+from coach.coaching.result import CoachFrame
 from coach.pose.estimator import PoseEstimator
-from coach.store.sessions import SessionStore, SessionWriter, SessionWriteError, private_file
+from coach.present.overlay import draw_overlay
+from coach.present.panel import PanelState
 from coach.present.wording import clock
+from coach.store.sessions import (
+    SessionStore,
+    SessionWriteError,
+    SessionWriter,
+    private_file,
+)
 
 # Events the UI turns into sounds: a rising tone when a hold starts, a falling one when it
 # completes (issue #5: a tone at hold start and end).
@@ -37,23 +46,10 @@ CAMERA_LOST_S = 5.0
 class LiveStatus:
     """What the page shows beside the video; a copy, safe to read without the lock."""
 
+    panel: PanelState
+    frame: CoachFrame | None = None  # the latest moment judged
     running: bool = False
     frames: int = 0
-    detected: bool = False
-    phase: str = "setup"
-    cue: str = ""
-    cue_correction: bool = False
-    side: str = "left"
-    side_number: int = 1
-    sides: int = 2
-    rep: int = 1
-    reps: int = 3
-    hold_elapsed: float = 0.0
-    hold_target: float = 30.0
-    hold_paused: bool = False
-    rest_remaining: float = 0.0
-    in_frame: bool = False
-    checks: dict[str, str] = field(default_factory=dict)
     holds_completed: int = 0
     processing_ms: float = 0.0
     session_id: str | None = None
@@ -61,22 +57,6 @@ class LiveStatus:
     camera_lost: bool = False  # the camera stopped; the session was saved and ended
     speak: list[str] = field(default_factory=list)  # sentences not yet spoken
     tones: list[str] = field(default_factory=list)  # "start" / "end" not yet played
-
-
-def apply_frame(status: LiveStatus, frame: CoachFrame) -> LiveStatus:
-    """Copy what the panel shows from one CoachFrame (live, or rebuilt for replay)."""
-    status.detected = frame.detected
-    status.phase = frame.phase
-    status.cue = frame.cue.text
-    status.cue_correction = frame.cue.is_correction
-    status.side, status.side_number, status.sides = frame.side, frame.side_number, frame.sides
-    status.rep, status.reps = frame.rep, frame.reps
-    status.hold_elapsed, status.hold_target = frame.hold_elapsed, frame.hold_target
-    status.hold_paused = frame.hold_paused
-    status.rest_remaining = frame.rest_remaining
-    status.checks = {k: ("fault" if v.shown else v.status) for k, v in frame.checks.items()}
-    status.in_frame = "in_frame" in frame.checks and frame.checks["in_frame"].status == "ok"
-    return status
 
 
 class LiveSession:
@@ -92,23 +72,30 @@ class LiveSession:
         self.color = color  # channel order of the frames given to process()
         self._estimator: PoseEstimator | None = None
         self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s)
-        self._status = LiveStatus(hold_target=self.engine.stretch.hold_s.value,
-                                  reps=int(self.engine.stretch.reps.value), sides=len(self.engine.timer.sides))
+        timer = self.engine.timer
+        self._status = LiveStatus(PanelState.waiting(self.engine.stretch.cue("in_frame"), timer.side,
+                                                     len(timer.sides), timer.reps))
         self._t0: float | None = None
         self._last_t = 0.0
         self._last_frame_at: float | None = None  # monotonic time of the last camera frame
         self._closed = False
         self.writer: SessionWriter | None = None
         self._video = None
+        self.recorder = Recorder()
         if store is not None:
             settings = {"hold_s": self.engine.stretch.hold_s.value, "reps": int(self.engine.stretch.reps.value),
                         "rest_s": self.engine.stretch.rest_s.value, "model": model, "record_video": record_video}
             self.writer = store.start_session(exercise, side, source, settings, source_video=source_video)
+            self.recorder = Recorder(self._append)
             if pain_before:
                 self.writer.set_pain(before=pain_before)
             self._status.session_id = self.writer.session_id
             if record_video:
                 self._video = _VideoRecorder(self.writer.folder / "video.mp4", color)
+
+    def _append(self, record: dict) -> None:
+        assert self.writer is not None
+        self.writer.append(record)
 
     @property
     def session_id(self) -> str | None:
@@ -123,7 +110,6 @@ class LiveSession:
             if self._estimator is None:
                 # Created in the thread that uses it; MediaPipe's graph is not shared.
                 self._estimator = PoseEstimator(self._model, color=self.color, segmentation=True)
-                self.engine.estimator = self._estimator
             now = time.monotonic()
             self._last_frame_at = now
             if t is None:
@@ -132,22 +118,22 @@ class LiveSession:
             t = max(t, self._last_t + 1e-3)  # the engine and the recorder need time to move on
             self._last_t = t
             started = time.perf_counter()
-            frame = self.engine.process_frame(image, t)
-            out = draw_overlay(image, frame, self.color)
+            pose = self._estimator.detect(image, t * 1000.0)
+            frame = self.engine.update(observe(pose, t, self.engine.posture, self.engine.params.back))
             self._record(frame, image)
-            self._update_status(frame, (time.perf_counter() - started) * 1000)
+            panel = PanelState.from_frame(frame, self.recorder.holds_completed)
+            out = draw_overlay(image, frame, panel, self.color)
+            self._update_status(frame, panel, (time.perf_counter() - started) * 1000)
             return out
 
     def _record(self, frame: CoachFrame, image: np.ndarray) -> None:
-        if self.writer is None or self._status.error:
-            return
         try:
-            self.writer.append({"type": "frame", **frame.to_record()})
-            for event in frame.events:
-                self.writer.append(event_record(event))
-            if self._video is not None:
+            # Holds and warnings are counted whether or not anything can be written.
+            self.recorder.add(frame)
+            if self._video is not None and not self._status.error:
                 self._video.write(image, frame.t)
         except (SessionWriteError, OSError, sqlite3.Error) as exc:
+            self.recorder.sink = None  # the stream ends at the last record that was written
             # Keep coaching: the person is mid-stretch. The page shows this, once.
             reason = ("the disk is full" if getattr(exc, "errno", None) == errno.ENOSPC
                       or "full" in str(exc).lower()
@@ -155,23 +141,22 @@ class LiveSession:
             self._status.error = (f"Recording stopped at {clock(frame.t)}: {reason}. Everything before "
                                   "that is saved, and the coaching goes on.")
 
-    def _update_status(self, frame: CoachFrame, ms: float) -> None:
+    def _update_status(self, frame: CoachFrame, panel: PanelState, ms: float) -> None:
         s = self._status
-        apply_frame(s, frame)
+        s.panel, s.frame = panel, frame
         s.running = True
         s.frames += 1
-        s.holds_completed = sum(h.completed for h in self.engine.timer.holds)
+        s.holds_completed = self.recorder.holds_completed
         s.processing_ms = 0.9 * s.processing_ms + 0.1 * ms if s.frames > 1 else ms
-        if frame.cue.speak:
-            s.speak.append(frame.cue.text)
+        if panel.speak:
+            s.speak.append(panel.speak)
         s.tones += [TONE_EVENTS[e.kind] for e in frame.events if e.kind in TONE_EVENTS]
 
     def status(self, take_audio: bool = True) -> LiveStatus:
         """A copy of the latest status; with ``take_audio`` the pending sounds are handed over once."""
         with self._lock:
             s = self._status
-            copy = LiveStatus(**{**s.__dict__, "checks": dict(s.checks), "speak": list(s.speak),
-                                 "tones": list(s.tones)})
+            copy = LiveStatus(**{**s.__dict__, "speak": list(s.speak), "tones": list(s.tones)})
             if take_audio:
                 s.speak.clear()
                 s.tones.clear()
@@ -188,7 +173,7 @@ class LiveSession:
                 # Each step on its own: after a full disk the events cannot be written, but
                 # the video must still be finished and the session closed (not left
                 # 'recording', which would also block Delete until a restart).
-                self._attempt(lambda: [self.writer.append(event_record(e)) for e in events])
+                self._attempt(lambda: self.recorder.finish(events))
                 if pain_after:
                     self._attempt(lambda: self.writer.set_pain(after=pain_after))
                 if self._video is not None:
@@ -251,8 +236,9 @@ class _VideoRecorder:
         self._last_pts = -1
 
     def write(self, image: np.ndarray, t: float) -> None:
-        import av
         from fractions import Fraction
+
+        import av
 
         h, w = image.shape[:2]
         if self._container is None:

@@ -1,0 +1,139 @@
+"""Stage 5, verdicts and hysteresis: the stretch's checks judged, and what is shown of them.
+
+Each check's verdict comes from the registry (coach.rules.checks). A fault is shown only
+after 0.5 s and cleared after 0.5 s of ok (SPEC checks table); a shown fault is a warning,
+with a start and an end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from coach.coaching.result import CheckState, Event
+from coach.params import CoachParams, HysteresisParams
+from coach.pose.landmarks import Side
+from coach.rules.checks import Evidence, get_check
+from coach.rules.stretches import Stretch
+from coach.rules.verdicts import FAULT, OK, UNKNOWN, Status
+
+
+@dataclass
+class Hysteresis:
+    """Turns per-frame verdicts into a shown warning: on after ``show_after_s`` of fault, off
+    after ``clear_after_s`` without.
+
+    ``unknown`` neither raises nor keeps a warning: without evidence the coach stays quiet
+    rather than repeating a cue it can no longer check.
+    """
+
+    params: HysteresisParams = field(default_factory=HysteresisParams)
+    shown: bool = False
+    onset: float | None = None  # when the fault now shown began (before the delay)
+    _since: float | None = None  # when the verdict started to disagree with ``shown``
+
+    def update(self, status: Status, t: float) -> bool:
+        disagrees = (status == FAULT) != self.shown
+        if not disagrees:
+            self._since = None
+            return self.shown
+        if self._since is None:
+            self._since = t
+        delay = self.params.clear_after_s if self.shown else self.params.show_after_s
+        if t - self._since >= delay:
+            self.shown = not self.shown
+            self.onset = self._since if self.shown else None
+            self._since = None
+        return self.shown
+
+    def reset(self) -> None:
+        self.shown = False
+        self.onset = None
+        self._since = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    statuses: dict[str, Status]  # this frame's verdicts
+    checks: dict[str, CheckState]  # with what is shown
+    events: list[Event]  # warnings that started or ended now
+    onset: float | None  # when the earliest fault now shown began
+
+
+class Judge:
+    def __init__(self, stretch: Stretch, params: CoachParams) -> None:
+        self.stretch = stretch
+        self._verdicts = {name: get_check(name).verdict(stretch.threshold(name), params) for name in stretch.checks}
+        self._hysteresis = {name: Hysteresis(params.hysteresis) for name in stretch.checks}
+        self._open: dict[str, None] = {}  # shown now, in the order they started
+
+    def reset(self) -> None:
+        """Nobody in view, or a new side: verdicts with a memory (bouncing) start afresh."""
+        for verdict in self._verdicts.values():
+            verdict.reset()
+
+    def update(self, t: float, evidence: Evidence | None, side: Side) -> Judgement:
+        """``evidence`` None: nobody in view, which is the in_frame fault and no verdict on
+        the rest."""
+        statuses: dict[str, Status] = {}
+        for name, verdict in self._verdicts.items():
+            if evidence is None:
+                statuses[name] = FAULT if name == "in_frame" else UNKNOWN
+            else:
+                statuses[name] = verdict(evidence)
+        if statuses.get("in_frame") == FAULT:
+            # A joint out of view makes the other verdicts guesses: say nothing about them.
+            statuses = {c: (v if c == "in_frame" else UNKNOWN) for c, v in statuses.items()}
+        events: list[Event] = []
+        checks: dict[str, CheckState] = {}
+        for name, status in statuses.items():
+            hysteresis = self._hysteresis[name]
+            was = hysteresis.shown
+            shown = hysteresis.update(status, t)
+            if shown and not was:
+                events.append(self._open_warning(name, t, side))
+            elif was and not shown:
+                events.append(self._close_warning(name, t, side))
+            checks[name] = CheckState(status, shown)
+        onsets = [self._hysteresis[c].onset for c, s in checks.items()
+                  if s.shown and self._hysteresis[c].onset is not None]
+        return Judgement(statuses, checks, events, min(onsets) if onsets else None)
+
+    def finish(self, t: float, side: Side) -> list[Event]:
+        """End of input: close every warning still shown."""
+        return [self._close_warning(name, t, side) for name in list(self._open)]
+
+    def _open_warning(self, check: str, t: float, side: Side) -> Event:
+        self._open[check] = None
+        return Event(t, "warning_started", side, {"check": check, "message": self.stretch.cue(check)})
+
+    def _close_warning(self, check: str, t: float, side: Side) -> Event:
+        self._open.pop(check, None)
+        self._hysteresis[check].reset()
+        return Event(t, "warning_ended", side, {"check": check})
+
+
+def in_position(statuses: dict[str, Status], checks: dict[str, CheckState], entry: float, entry_min: float,
+                holding: bool, back_unjudged: bool) -> bool:
+    """What the hold timer is told: is the person in the stretch with good form now?
+
+    ``back_unjudged``: the stretch checks the back, the view shows it, and no upright
+    baseline has been learned yet."""
+    if not math.isfinite(entry) or entry < entry_min:
+        return False
+    if statuses.get("in_frame") != OK:
+        return False
+    if back_unjudged:
+        # The back cannot be judged before the person has sat upright in view once: no hold
+        # is timed on a back nobody has checked. (From an oblique view the back is never
+        # judged, so it cannot hold the timer up either.)
+        return False
+    if not holding:
+        # A hold starts from clean frames (the timer asks for 0.5 s of them): a fault still
+        # inside its hysteresis, a back rounding right now, must not start it.
+        return not any(v == FAULT for v in statuses.values())
+    # Once holding, the clock stops for a fault the person is told about (after the 0.5 s
+    # hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
+    # threshold: MediaPipe reads a straight knee at 164-173 degrees, and a timer that
+    # stutters on that noise is one nobody trusts. Unknown stops nothing.
+    return not any(c.shown for c in checks.values())

@@ -1,0 +1,156 @@
+"""Every tunable of the coach in one object, in seconds (never frames), each with its source.
+
+``CoachParams()`` is what the app, ``coach analyze`` and the evaluation run on; the
+generalisation work changes numbers here and nowhere else. What SPEC.md fixes as the
+contract (a knee below 165 degrees is bent, rounding is 20 degrees beyond the upright back)
+lives with the checks in ``coach.rules.checks`` and the stretches; this object holds how the
+coach gets from MediaPipe's landmarks to those verdicts.
+
+Each field carries its reason in ``metadata["source"]``; ``sources()`` lists them all, and a
+test fails on a field without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+
+def tunable(value: float, source: str) -> Any:
+    """A dataclass field holding ``value``, with where the number comes from."""
+    return field(default=value, metadata={"source": source})
+
+
+@dataclass(frozen=True)
+class SmoothingParams:
+    """One Euro filter over the landmarks (coach.pose.smoothing)."""
+
+    min_cutoff: float = tunable(0.5, "Hz, cutoff when still. `coach evaluate --tune-smoothing` on the 12 seated "
+                                "sample clips: the flicker of a still lean drops from 0.086 to 0.037 deg/frame "
+                                "while the angle errors hardly move (MediaPipe's bias, not noise)")
+    beta: float = tunable(10.0, "Hz per (body size per second): how fast the cutoff rises with speed; the same "
+                          "grid, so that a bounce is followed closely")
+    d_cutoff: float = tunable(1.0, "Hz, cutoff of the speed estimate: Casiez, Roussel, Vogel (CHI 2012) recommend 1 Hz")
+    visibility_cutoff: float = tunable(2.0, "Hz, visibility low-pass: a one-frame flicker must not flip a check "
+                                       "to unknown (project choice)")
+    reset_gap: float = tunable(0.5, "s without a pose after which the filter starts afresh instead of dragging "
+                               "the new position from the old one (project choice)")
+
+
+@dataclass(frozen=True)
+class SideParams:
+    """Which leg is stretched, which side faces the camera, MediaPipe's leg mix-ups (coach.pose.legs)."""
+
+    vote_s: float = tunable(1.0, "s of votes deciding the stretched side and the near side, so a single misread "
+                            "frame cannot swap legs (project choice)")
+    decide_s: float = tunable(7 / 15, "s of votes before the stretched side is decided: 7 frames at 15 fps, as the "
+                              "sample clips were tuned with")
+    feet_vote_s: float = tunable(1.0, "s: the feet are swapped back when most of the last second calls for it, "
+                                 "so one odd frame never swaps them under a person holding still (project choice)")
+    straighter_by_deg: float = tunable(15.0, "swap the feet when it straightens the straighter leg by more than "
+                                       "this; the far-side sample clip read 144/119 where the truth is 180/90")
+    other_bent_below_deg: float = tunable(130.0, "...while leaving the other leg clearly bent, as the resting leg "
+                                          "of a seated stretch is (project choice)")
+    raised_by_deg: float = tunable(20.0, "lying: relabel the legs when the other one is raised this much more; the "
+                                   "resting leg lies well below the raised one (project choice)")
+    differ_by_deg: float = tunable(10.0, "the two legs must differ by this much before one is called the "
+                                   "stretched one (project choice)")
+
+
+@dataclass(frozen=True)
+class BackParams:
+    """The back's silhouette against the person's upright baseline (coach.measure.spine)."""
+
+    baseline_s: float = tunable(3.0, "s: the baseline is the median of the last 3 s of upright sitting before a "
+                                "lean (45 frames at 15 fps; project choice)")
+    baseline_min_s: float = tunable(2 / 3, "s of upright sitting needed before the back can be judged at all "
+                                    "(10 frames at 15 fps; project choice)")
+    smoothing_hz: float = tunable(1.5, "Hz low-pass of the back measure: one frame's mask is ragged; rounding is "
+                                  "slow, and bouncing is caught on the angles (project choice)")
+    hinge_shift_per_deg: float = tunable(0.48, "least-squares slope of (back measure - upright baseline) against "
+                                         "the lean on the sample clips' hinge frames (spine posed neutral)")
+    upright_below_deg: float = tunable(10.0, "SPEC holds: leaning starts at trunk_inclination 10; below it the "
+                                       "person sits upright and the baseline may be learned")
+    view_max_width: float = tunable(0.3, "torso lengths of shoulder/hip separation beyond which the back is not "
+                                    "judged: side-on views read at most 0.27 while leaning, the 20-degree yaw "
+                                    "clip 0.34-0.39 where a correct hinge read 25-30 of rounding")
+    trace_from: float = tunable(0.25, "fraction of the hip-to-shoulder chord where the back trace starts: below, "
+                                "the buttocks bulge out of the back line; least noise of the ranges tried")
+    trace_to: float = tunable(0.9, "fraction where it ends: above, the neck does (same search)")
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    """In frame and side-on (the in_frame check)."""
+
+    min_visibility: float = tunable(0.5, "SPEC in_frame: a needed joint with visibility < 0.5 is not seen")
+    side_on_max_width: float = tunable(0.5, "torso lengths: side-on, the shoulders nearly coincide; facing the "
+                                       "camera they are 0.7-0.9 apart; 0.5 tolerates the 20-degree yaw clip")
+
+
+@dataclass(frozen=True)
+class SteadinessParams:
+    """Bouncing (the steadiness check)."""
+
+    window_s: float = tunable(2.0, "SPEC steadiness: within 2 s")
+    reversals: int = tunable(2, "SPEC steadiness: at least 2 reversals")
+    deadband_deg: float = tunable(2.0, "a reversal counts once the angle has come back this far: half of SPEC's "
+                                  "4 degrees peak to peak, so a 4-degree bounce counts every swing and jitter "
+                                  "does not (checked on the sample clips)")
+    max_speed_deg_s: float = tunable(200.0, "faster than this an angle is the tracker jumping, not a body (the "
+                                     "thigh-hold clip: leg raise 93 -> 57 -> 90 in 1/15 s); a bounce of 8-10 "
+                                     "degrees at 1 Hz peaks near 30 deg/s")
+
+
+@dataclass(frozen=True)
+class HysteresisParams:
+    show_after_s: float = tunable(0.5, "SPEC checks table: a fault is shown after 0.5 s")
+    clear_after_s: float = tunable(0.5, "SPEC checks table: and cleared after 0.5 s of ok")
+
+
+@dataclass(frozen=True)
+class HoldParams:
+    """The hold timer (coach.coaching.hold)."""
+
+    max_lapse_s: float = tunable(1.0, "SPEC holds: lapses shorter than 1 s pause the timer; longer ones end the hold")
+    settle_s: float = tunable(1.0, "s side-on and in frame before timing starts, so walking past the camera is "
+                              "not being set up (project choice)")
+    confirm_s: float = tunable(0.5, "s in position before a hold starts, dated from when the person got there: "
+                               "SPEC's 0.5 s hysteresis, so one clean frame on the way into a rounded back is "
+                               "not a hold")
+
+
+@dataclass(frozen=True)
+class CueParams:
+    """One cue at a time (coach.coaching.cues)."""
+
+    min_show_s: float = tunable(1.5, "s a cue stays unless a more important one comes: long enough to read a "
+                                "short sentence at a glance (project choice)")
+    repeat_speech_s: float = tunable(6.0, "s before the same sentence is spoken again: faster than a person can "
+                                     "react is noise (project choice)")
+    rotate_after_s: float = tunable(4.0, "s a correction is cued before the next fault gets its turn, so one stuck "
+                                    "(or misread) joint does not hide the others (project choice)")
+
+
+@dataclass(frozen=True)
+class CoachParams:
+    smoothing: SmoothingParams = field(default_factory=SmoothingParams)
+    sides: SideParams = field(default_factory=SideParams)
+    back: BackParams = field(default_factory=BackParams)
+    view: ViewParams = field(default_factory=ViewParams)
+    steadiness: SteadinessParams = field(default_factory=SteadinessParams)
+    hysteresis: HysteresisParams = field(default_factory=HysteresisParams)
+    hold: HoldParams = field(default_factory=HoldParams)
+    cues: CueParams = field(default_factory=CueParams)
+
+
+def sources(params: Any = None, prefix: str = "") -> Iterator[tuple[str, Any, str | None]]:
+    """(dotted name, value, source) for every tunable, in declaration order."""
+    params = CoachParams() if params is None else params
+    for f in fields(params):
+        value = getattr(params, f.name)
+        if is_dataclass(value):
+            yield from sources(value, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", value, f.metadata.get("source")

@@ -1,0 +1,89 @@
+"""The view model of the screen: one ``PanelState`` per moment, read by everything a person
+sees or hears, so that none of it can disagree.
+
+The cue banner on the video, the big panel beside it, the check list, the joint colours and
+the speech are all built from it, and it is built from one CoachFrame after the hysteresis:
+a fault is red in the check list, on the joints and in the cue from the same moment (when it
+is shown), never earlier in one of them because a single frame crossed a threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from coach.coaching.result import CoachFrame
+from coach.rules.checks import Joint, get_check
+from coach.rules.verdicts import Status
+
+PHASE_TEXT = {
+    "setup": "Get into view",
+    "positioning": "Get into position",
+    "holding": "Holding",
+    "rest": "Rest",
+    "done": "Done",
+}
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    name: str
+    label: str
+    verdict: Status  # as shown: "fault" only while its warning is on
+
+
+@dataclass(frozen=True)
+class PanelState:
+    cue: str
+    cue_kind: Literal["correction", "guidance"]
+    timer: str  # the big figure: seconds held, seconds of rest left, a check mark, or "--"
+    timer_unit: str  # beside it, smaller: "/ 30 s", "s rest"
+    sub: str  # the line under the timer
+    progress: float | None  # of the hold, 0-1; None outside a hold
+    counters: str  # leg, side, rep, holds done
+    phase: str  # the phase in words
+    checks: tuple[CheckLine, ...] = ()
+    joints: dict[Joint, Status] = field(default_factory=dict)  # the joints the checks colour
+    speak: str | None = None  # a new sentence to say aloud
+    holding: bool = False
+    paused: bool = False
+
+    @classmethod
+    def from_frame(cls, frame: CoachFrame, holds_completed: int) -> PanelState:
+        checks = tuple(CheckLine(name, get_check(name).label, state.verdict) for name, state in frame.checks.items())
+        joints: dict[Joint, Status] = {}
+        for line in checks:  # the stretch's order: the first check naming a joint colours it
+            for joint in get_check(line.name).joints:
+                joints.setdefault(joint, line.verdict)
+        paused = frame.phase == "holding" and frame.hold_paused
+        if frame.phase == "holding":
+            target = frame.hold_target
+            shown = min(frame.hold_elapsed, target)
+            timer, unit = f"{shown:0.0f}", (f"/ {target:0.0f} s" if math.isfinite(target) else "s")
+            sub = "paused: get back into position" if paused else "hold still and breathe"
+            progress = min(1.0, frame.hold_elapsed / target) if math.isfinite(target) and target > 0 else None
+        elif frame.phase == "rest":
+            timer, unit, progress = f"{frame.rest_remaining:0.0f}", "s rest", None
+            sub = "next: the other leg" if frame.rep == 1 and frame.side_number > 1 else f"next: repetition {frame.rep}"
+        elif frame.phase == "done":
+            timer, unit, sub, progress = "\u2713", "", "all holds complete", None
+        else:
+            # The phase line names the phase; this one says what starts the timer.
+            timer, unit, sub, progress = "--", "", "the timer starts by itself when your form is right", None
+        counters = (f"{frame.side} leg \u00b7 side {frame.side_number}/{frame.sides} \u00b7 "
+                    f"rep {frame.rep}/{frame.reps} \u00b7 holds done {holds_completed}")
+        return cls(
+            cue=frame.cue.text, cue_kind="correction" if frame.cue.is_correction else "guidance",
+            timer=timer, timer_unit=unit, sub=sub, progress=progress, counters=counters,
+            phase=PHASE_TEXT.get(frame.phase, frame.phase), checks=checks, joints=joints,
+            speak=frame.cue.text if frame.cue.speak else None, holding=frame.phase == "holding", paused=paused,
+        )
+
+    @classmethod
+    def waiting(cls, cue: str, side: str, sides: int, reps: int) -> PanelState:
+        """Before the first camera frame."""
+        return cls(cue=cue, cue_kind="guidance", timer="--", timer_unit="",
+                   sub="the timer starts by itself when your form is right", progress=None,
+                   counters=f"{side} leg \u00b7 side 1/{sides} \u00b7 rep 1/{reps} \u00b7 holds done 0",
+                   phase=PHASE_TEXT["setup"])

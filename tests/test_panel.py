@@ -1,0 +1,69 @@
+"""One view model for the screen: the cue, the check list, the joint colours and the speech
+come from the same shown state, so they cannot disagree."""
+
+from __future__ import annotations
+
+import numpy as np
+from synthetic import HEIGHT, WIDTH, seated_person
+
+from coach.coaching.engine import Engine
+from coach.coaching.observe import Observation
+from coach.present.overlay import FAULT_COLOUR, OK_COLOUR, draw_overlay
+from coach.present.panel import PanelState
+
+FPS = 15
+
+
+def run(script):
+    """(seconds, seated_person kwargs) segments -> [(frame, panel)], back measure steady."""
+    engine = Engine("seated-chair", "left", hold_s=60, reps=1, both_sides=False)
+    out, t = [], 0.0
+    for seconds, kwargs in script:
+        for _ in range(int(round(seconds * FPS))):
+            xy, vis, z = seated_person(**kwargs)
+            frame = engine.update(Observation(t, WIDTH, HEIGHT, xy, vis, z, 0.0))
+            out.append((frame, PanelState.from_frame(frame, 0)))
+            t += 1 / FPS
+    return out
+
+
+def knee_said(panel: PanelState) -> tuple[bool, bool, bool]:
+    """Is the knee called bent by the cue, by the check list, by the knee joint's colour?"""
+    line = next(c for c in panel.checks if c.name == "knee_extension")
+    return ("knee" in panel.cue.lower(), line.verdict == "fault", panel.joints["knee"] == "fault")
+
+
+def test_a_fault_is_shown_everywhere_at_once_or_nowhere():
+    # Upright, lean into a hold, then bend the knee for 0.3 s (inside the 0.5 s hysteresis),
+    # straighten, then bend it for 3 s.
+    moments = run([(3, {"lean": 0}), (5, {"lean": 30}), (0.3, {"lean": 30, "knee": 140}), (2, {"lean": 30}),
+                   (3, {"lean": 30, "knee": 140})])
+    raw_fault_unshown = [p for f, p in moments if f.checks["knee_extension"].status == "fault"
+                         and not f.checks["knee_extension"].shown]
+    assert raw_fault_unshown, "the script must cross the threshold inside the hysteresis"
+    assert all(knee_said(p) == (False, False, False) for p in raw_fault_unshown)
+    shown = [p for f, p in moments if f.checks["knee_extension"].shown]
+    assert shown and all(knee_said(p) == (True, True, True) for p in shown)
+    # Every moment agrees with itself, whatever the state.
+    assert all(len(set(knee_said(p))) == 1 for _, p in moments)
+
+
+def test_the_overlay_paints_the_panel_not_the_raw_verdict():
+    moments = run([(3, {"lean": 0}), (5, {"lean": 30}), (0.3, {"lean": 30, "knee": 140})])
+    frame, panel = next((f, p) for f, p in moments
+                        if f.checks["knee_extension"].status == "fault" and not f.checks["knee_extension"].shown)
+    image = draw_overlay(np.zeros((HEIGHT, WIDTH, 3), np.uint8), frame, panel)
+    knee = frame.xy[25]  # LEFT_KNEE
+    assert tuple(image[int(knee[1]), int(knee[0])]) == OK_COLOUR != FAULT_COLOUR
+
+
+def test_a_paused_timer_is_never_called_good():
+    # In a hold, sit up for 0.7 s (a lapse under 1 s pauses the timer), then lean again.
+    moments = run([(3, {"lean": 0}), (5, {"lean": 30}), (0.7, {"lean": 0}), (3, {"lean": 30})])
+    paused = [(f, p) for f, p in moments if f.hold_paused]
+    assert paused
+    for frame, panel in paused:
+        assert panel.paused and "paused" in panel.sub
+        assert not panel.cue.startswith("Good"), panel.cue
+    holding = [p for f, p in moments if f.phase == "holding" and not f.hold_paused and not f.shown_faults]
+    assert holding and all(p.cue.startswith("Good") for p in holding[-5:])
