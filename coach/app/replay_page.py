@@ -45,9 +45,8 @@ def render() -> None:
     chosen = st.session_state.get("review_session")
     session_id = st.selectbox("Session", ids, index=ids.index(chosen) if chosen in ids else 0,
                               format_func=labels.get, key="replay_select")
-    stream_path = store.sessions_dir / session_id / "stream.jsonl"
     try:
-        frames = _stream(str(store.root), session_id, stream_path.stat().st_mtime)
+        frames = _stream(str(store.root), session_id, store.stream_version(session_id))
     except (SessionCorruptError, SessionNotFoundError, OSError) as exc:
         st.error(f"This session cannot be replayed: {exc}")
         return

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store
+from coach.measure.measures import BY_NAME, RECORDED
 from coach.present.wording import (
     back_rounding,
     clock,
@@ -27,8 +28,7 @@ from coach.store.sessions import (
 
 # The back measure is shown as rounding beyond the person's own upright back, never below 0:
 # a back straighter than its baseline is simply not rounded.
-MEASURE_TEXT = {"knee_angle": "knee angle", "hip_angle": "hip angle", "trunk_inclination": "lean",
-                "spine_flexion": "back rounding", "leg_raise": "leg raise"}
+MEASURE_TEXT = {name: BY_NAME[name].label for name in RECORDED}
 
 
 def history_table(sessions: list[SessionSummary]) -> pd.DataFrame:
@@ -57,9 +57,11 @@ def frames_table(data_dir: str, session_id: str, mtime: float) -> pd.DataFrame:
 
 
 def load_frames(store: SessionStore, session_id: str) -> pd.DataFrame:
-    stream_path = store.sessions_dir / session_id / "stream.jsonl"
-    mtime = stream_path.stat().st_mtime if stream_path.exists() else 0.0
-    return frames_table(str(store.root), session_id, mtime)
+    try:
+        version = store.stream_version(session_id)
+    except SessionNotFoundError:
+        version = 0.0  # reading it says what is wrong
+    return frames_table(str(store.root), session_id, version)
 
 
 def timeline_chart(frames: pd.DataFrame, holds: list, warnings: list) -> alt.Chart:

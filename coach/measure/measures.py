@@ -30,15 +30,15 @@ class Measure:
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("knee_angle", "knee", ("seated", "lying"), geometry.knee_angle, True,
+    Measure("knee_angle", "knee angle", ("seated", "lying"), geometry.knee_angle, True,
             "SPEC measures: hip-knee-ankle of the stretched leg"),
-    Measure("hip_angle", "hip", ("seated", "lying"), geometry.hip_angle, True,
+    Measure("hip_angle", "hip angle", ("seated", "lying"), geometry.hip_angle, True,
             "SPEC measures: shoulder-hip-knee of the stretched side"),
     Measure("trunk_inclination", "lean", ("seated",), geometry.trunk_inclination, True,
             "SPEC measures: hip-to-shoulder line from vertical, forward positive"),
-    Measure("leg_raise", "leg", ("lying",), geometry.leg_raise, True,
+    Measure("leg_raise", "leg raise", ("lying",), geometry.leg_raise, True,
             "SPEC measures: hip-to-ankle line of the stretched leg above the floor line"),
-    Measure("spine_flexion", "back", ("seated",), None, True,
+    Measure("spine_flexion", "back rounding", ("seated",), None, True,
             "SPEC hip_hinge: the back's rounding beyond the person's upright baseline (coach.measure.spine)"),
     Measure("other_leg_raise", "other leg", ("lying",), lambda xy, side: geometry.leg_raise(xy, other_side(side)),
             False, "SPEC other_leg_flat: the resting leg's hip-to-ankle line above the floor line"),

@@ -223,6 +223,14 @@ class SessionStore:
         session it already listed needs no query (and a session deleted meanwhile says so)."""
         return _read_stream(session_id, self._folder(session_id) / STREAM_FILE)
 
+    def stream_version(self, session_id: str) -> float:
+        """Changes whenever the session's stream grows (its modification time): a page's
+        cache key, so a session still recording is read again and a finished one is not."""
+        try:
+            return (self._folder(session_id) / STREAM_FILE).stat().st_mtime
+        except FileNotFoundError:
+            raise SessionNotFoundError(f"no recording of session {session_id} in {self.root}") from None
+
     def video_path(self, session_id: str) -> Path | None:
         """The attached video, or None if there is none or its file is gone."""
         relative = self.get(session_id).video_path
