@@ -67,3 +67,19 @@ def test_a_paused_timer_is_never_called_good():
         assert not panel.cue.startswith("Good"), panel.cue
     holding = [p for f, p in moments if f.phase == "holding" and not f.hold_paused and not f.shown_faults]
     assert holding and all(p.cue.startswith("Good") for p in holding[-5:])
+
+
+def test_no_leg_is_named_before_it_has_been_seen():
+    engine = Engine("seated-chair", "auto", hold_s=5, reps=1)
+    counters = []
+    for i in range(45):
+        xy, vis, z = seated_person(lean=0, side="right")
+        frame = engine.update(Observation(i / FPS, WIDTH, HEIGHT, xy, vis, z, 0.0))
+        counters.append(PanelState.from_frame(frame, 0).counters)
+    assert counters[0].startswith("leg: not seen yet")
+    assert counters[-1].startswith("right leg")
+    assert not any(c.startswith("left leg") for c in counters)
+    first = Engine("seated-chair", "left")  # chosen by the person: named from the start
+    xy, vis, z = seated_person(lean=0)
+    assert PanelState.from_frame(first.update(Observation(0.0, WIDTH, HEIGHT, xy, vis, z, 0.0)), 0).counters.startswith(
+        "left leg")

@@ -73,7 +73,8 @@ class LiveSession:
         self._estimator: PoseEstimator | None = None
         self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s)
         timer = self.engine.timer
-        self._status = LiveStatus(PanelState.waiting(self.engine.stretch.cue("in_frame"), timer.side,
+        self._status = LiveStatus(PanelState.waiting(self.engine.stretch.cue("in_frame"),
+                                                     timer.side if self.engine.side_known else None,
                                                      len(timer.sides), timer.reps))
         self._t0: float | None = None
         self._last_t = 0.0

@@ -65,6 +65,7 @@ class Engine:
         if side not in ("left", "right", "auto"):
             raise ValueError(f"side must be left, right or auto, not {side!r}")
         self.side_choice = side
+        self.side_known = side != "auto"  # until then the plan's first leg is a placeholder
         self.params = params
         self.rate = FrameRate()
         posture = self.stretch.posture
@@ -98,6 +99,7 @@ class Engine:
             tracked = self.tracker.update(obs, self.side, voting=self.side_choice == "auto" and timer.first_side_open)
             if tracked.side_vote is not None:
                 timer.choose_first_side(tracked.side_vote)
+                self.side_known = True
             measures.update(landmark_measures(tracked.xy, self.side, s.posture))
             if s.posture == "seated":
                 back = self.back.update(tracked.xy, obs.back_raw, measures["trunk_inclination"], obs.t,
@@ -139,6 +141,7 @@ class Engine:
             sides=len(timer.sides), hold_elapsed=timer.elapsed,
             hold_target=timer.hold_s, hold_paused=timer.paused,
             rest_remaining=timer.rest_remaining, cue=cue, events=events, back_raw=obs.back_raw,
+            side_known=self.side_known or not timer.first_side_open,
         )
 
     def finish(self, t: float) -> list[Event]:

@@ -210,6 +210,7 @@ class CoachFrame:
     cue: Cue
     events: list[Event] = field(default_factory=list)
     back_raw: float = math.nan  # the silhouette's back flexion before the baseline, for re-judging
+    side_known: bool = True  # False while side=auto has not yet seen which leg is stretched
 
     @property
     def shown_faults(self) -> list[str]:
@@ -241,6 +242,7 @@ class CoachFrame:
             "width": self.width,
             "height": self.height,
             "back_raw": round(self.back_raw, 2) if math.isfinite(self.back_raw) else None,
+            "side_known": self.side_known,
         }
         if landmarks and self.xy is not None and self.visibility is not None:
             record["xy"] = np.round(self.xy, 1).tolist()
@@ -271,4 +273,5 @@ def frame_from_record(record: dict) -> CoachFrame:
         rest_remaining=record.get("rest_remaining", 0.0),
         cue=Cue(record.get("cue", ""), "replay", record.get("cue_correction", False), speak=False),
         back_raw=math.nan if record.get("back_raw") is None else record["back_raw"],
+        side_known=record.get("side_known", True) is not False,
     )

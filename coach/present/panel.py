@@ -71,7 +71,9 @@ class PanelState:
         else:
             # The phase line names the phase; this one says what starts the timer.
             timer, unit, sub, progress = "--", "", "the timer starts by itself when your form is right", None
-        counters = (f"{frame.side} leg \u00b7 side {frame.side_number}/{frame.sides} \u00b7 "
+        # Before the coach has seen which leg is stretched (leg: auto) it does not name one.
+        leg = f"{frame.side} leg" if frame.side_known else "leg: not seen yet"
+        counters = (f"{leg} \u00b7 side {frame.side_number}/{frame.sides} \u00b7 "
                     f"rep {frame.rep}/{frame.reps} \u00b7 holds done {holds_completed}")
         return cls(
             cue=frame.cue.text, cue_kind="correction" if frame.cue.is_correction else "guidance",
@@ -81,9 +83,10 @@ class PanelState:
         )
 
     @classmethod
-    def waiting(cls, cue: str, side: str, sides: int, reps: int) -> PanelState:
-        """Before the first camera frame."""
+    def waiting(cls, cue: str, side: str | None, sides: int, reps: int) -> PanelState:
+        """Before the first camera frame; ``side`` None: to be seen (leg: auto)."""
+        leg = f"{side} leg" if side else "leg: not seen yet"
         return cls(cue=cue, cue_kind="guidance", timer="--", timer_unit="",
                    sub="the timer starts by itself when your form is right", progress=None,
-                   counters=f"{side} leg \u00b7 side 1/{sides} \u00b7 rep 1/{reps} \u00b7 holds done 0",
+                   counters=f"{leg} \u00b7 side 1/{sides} \u00b7 rep 1/{reps} \u00b7 holds done 0",
                    phase=PHASE_TEXT["setup"])
