@@ -52,12 +52,22 @@ def test_good_hinge_gets_a_completed_hold():
     assert frames[100].measures["spine_flexion"] == pytest.approx(2.0 - HINGE_SHIFT_PER_DEG * 30, abs=0.5)
 
 
-def test_rounded_back_warns_and_never_holds():
+def test_rounded_back_never_holds_and_is_guided_before_the_first_hold():
     engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
     frames = drive(engine, [(3, {"lean": 0}, 2.0), (12, {"lean": 30}, 40.0)])
     assert engine.timer.holds == []
+    # Nothing has been held yet: what keeps the timer from starting is guidance, not a warning.
+    assert frames.warnings == []
+    assert frames[-1].cue.text == "To start the timer: hinge from your hips, keep your back long"
+    assert not frames[-1].cue.is_correction
+
+
+def test_rounding_after_a_hold_is_a_correction_and_a_warning():
+    engine = Engine("seated-chair", "left", hold_s=60, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0}, 2.0), (6, {"lean": 30}, 4.0), (6, {"lean": 30}, 40.0)])
     assert [w.check for w in frames.warnings] == ["hip_hinge"]
-    assert "Hinge from your hips" in frames[-1].cue.text
+    assert frames[-1].cue.text == "Hinge from your hips, keep your back long" and frames[-1].cue.is_correction
+    assert len(engine.timer.holds) == 1 and not engine.timer.holds[0].completed
 
 
 def test_bent_knee_pauses_then_ends_the_hold_and_shows_one_cue():
@@ -121,7 +131,9 @@ def test_no_person_is_an_in_frame_fault_and_unknown_checks():
     assert not frame.detected and frame.phase == "setup"
     for i in range(1, 10):
         frame = engine.update(Observation(i / FPS, WIDTH, HEIGHT))
-    assert frame.checks["in_frame"].shown and "can't see you" in frame.cue.text
+    # Setting up, nobody in view is guidance (nothing to correct yet), said as such.
+    assert not frame.checks["in_frame"].shown and "can't see you" in frame.cue.text
+    assert not frame.cue.is_correction
 
 
 def test_auto_side_follows_the_straight_leg_then_the_other_side():
@@ -144,7 +156,9 @@ def test_lying_strap_checks_the_other_leg():
     engine = Engine("supine-strap", "right", hold_s=5, reps=1, both_sides=False)
     frames = drive(engine, [(2, {"raise_deg": 0}, None), (4, {"raise_deg": 65, "other_raise": 35}, None),
                             (7, {"raise_deg": 65}, None)], person=lying_person, side="right")
-    assert [w.check for w in frames.warnings] == ["other_leg_flat"]
+    # The lifted leg keeps the first hold from starting: said as guidance, not a warning.
+    assert frames.warnings == []
+    assert any(f.cue.text == "To start the timer: keep your other leg flat on the floor" for f in frames)
     assert [h.completed for h in engine.timer.holds] == [True]
     assert frames[-1].measures["trunk_inclination"] is None
     assert frames[-1].measures["leg_raise"] == pytest.approx(65, abs=1)
@@ -157,3 +171,16 @@ def test_cue_never_asks_to_go_further():
         for text in [stretch.entry_cue, *stretch.cues.values()]:
             assert "further" not in text.lower() and "push" not in text.lower()
         assert "ease off" in stretch.ease_off.lower()
+
+
+def test_rest_is_rest_and_the_other_leg_is_announced():
+    """No correction and no warning while resting, even with the leg still out and the knee
+    bent; the rest before the other leg says so, and its last seconds call the switch."""
+    engine = Engine("seated-chair", "left", hold_s=3, reps=1, rest_s=10)
+    frames = drive(engine, [(3, {"lean": 0}, 0), (4.5, {"lean": 30}, 0), (8.5, {"lean": 30, "knee": 120}, 0)])
+    rest = [f for f in frames if f.phase == "rest"]
+    assert rest and not any(f.cue.is_correction or f.shown_faults for f in rest)
+    assert frames.warnings == []
+    assert rest[0].cue.text == "Well done. Rest, then your right leg"
+    assert rest[-1].cue.text == "Now your right leg: get into position"
+    assert rest[-1].rest_remaining <= 5.0

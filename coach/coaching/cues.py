@@ -19,6 +19,9 @@ from coach.rules.stretches import Stretch
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
 # From an oblique view the back cannot be judged (BackParams.view_max_width).
 TURN_SIDE_ON_CUE = "Turn a little more side-on so I can check your back"
+# Before the other leg's stretch, the last seconds of the rest say so: the explicit moment
+# to turn around and switch (project choice: long enough to turn on a chair).
+SWITCH_NOTICE_S = 5.0
 # A hold whose timer is paused (out of position for under a second, no fault shown) is not
 # going well: the cue says what the timer is waiting for instead of praising.
 PAUSED_CUE = "Timer paused: ease back into the stretch"
@@ -35,10 +38,20 @@ class CueBoard:
         self._spoken: dict[str, float] = {}
         self._faults_before: set[str] = set()
 
-    def _guidance(self, phase: Phase, rep: int, reps: int, switching: bool,
-                  sit_tall: bool, turn_side_on: bool, paused: bool) -> tuple[str, str]:
+    def _guidance(self, phase: Phase, rep: int, reps: int, switching: bool, sit_tall: bool,
+                  turn_side_on: bool, paused: bool, blocking: list[str], person_seen: bool,
+                  side: str, rest_remaining: float) -> tuple[str, str]:
+        if phase == "setup" and not person_seen:
+            return NO_PERSON_CUE, "setup"
         if phase == "setup":
             return self.stretch.cue("in_frame"), "setup"
+        if phase == "positioning" and blocking:
+            # Not yet a correction (nothing has been held): what keeps the timer from starting.
+            first = next(c for c in PRIORITY if c in blocking)
+            if first == "in_frame" and not person_seen:
+                return NO_PERSON_CUE, "positioning"
+            text = self.stretch.cue(first)
+            return f"To start the timer: {text[0].lower()}{text[1:]}", "positioning"
         if phase == "positioning" and turn_side_on:
             return TURN_SIDE_ON_CUE, "positioning"
         if phase == "positioning" and sit_tall:
@@ -50,8 +63,10 @@ class CueBoard:
         if phase == "holding":
             return "Good. Hold still and breathe", "holding"
         if phase == "rest":
+            if switching and rest_remaining <= SWITCH_NOTICE_S:
+                return f"Now your {side} leg: get into position", "rest"
             if switching:
-                return "Rest, then switch to your other leg", "rest"
+                return f"Well done. Rest, then your {side} leg", "rest"
             return f"Rest. Next: repetition {rep} of {reps}", "rest"
         return "Well done, all holds complete", "done"
 
@@ -71,7 +86,8 @@ class CueBoard:
 
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
                switching: bool = False, sit_tall: bool = False,
-               person_seen: bool = True, turn_side_on: bool = False, paused: bool = False) -> Cue:
+               person_seen: bool = True, turn_side_on: bool = False, paused: bool = False,
+               blocking: list[str] | None = None, side: str = "left", rest_remaining: float = 0.0) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in PRIORITY if c in faults]
         new = [c for c in ranked if c not in self._faults_before]
@@ -82,7 +98,8 @@ class CueBoard:
             if choice == "in_frame" and not person_seen:
                 text = NO_PERSON_CUE
         else:
-            text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on, paused)
+            text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on, paused,
+                                          blocking or [], person_seen, side, rest_remaining)
             correction = False
         current = self._current
         if current is not None and current.text != text and current.is_correction:

@@ -109,12 +109,16 @@ class Engine:
             evidence = Evidence(obs.t, tracked.xy, tracked.visibility, obs.width, obs.height, self.side,
                                 tracked.near_side, s.posture, measures,
                                 entered=math.isfinite(entry) and entry >= s.entry.minimum.value)
-        judgement = self.judge.update(obs.t, evidence, self.side)
+        # Rest is rest, and setting up is not a fault: corrections (and the warnings a session
+        # records) come only once the person has held once, while they hold or get back into
+        # position; before that, what keeps the timer from starting is said as guidance.
+        correcting = phase_before == "holding" or (phase_before == "positioning" and bool(timer.holds))
+        judgement = self.judge.update(obs.t, evidence, self.side, correcting)
         checks_back = "hip_hinge" in judgement.checks
         back_view = s.posture == "seated" and self.back.view_ok
         needs_calibration = checks_back and back_view and self.back.baseline is None
         placed = evidence is not None and in_position(
-            judgement.statuses, judgement.checks, measures[s.entry.measure], s.entry.minimum.value,
+            judgement.statuses, judgement.confirmed, measures[s.entry.measure], s.entry.minimum.value,
             holding=phase_before == "holding", back_unjudged=needs_calibration)
         side_before = self.side
         # The clock stops from the moment a fault began, not 0.5 s later when it is shown.
@@ -129,7 +133,8 @@ class Engine:
                                timer.rep, timer.reps, switching, sit_tall=needs_calibration,
                                person_seen=evidence is not None,
                                turn_side_on=checks_back and evidence is not None and not back_view,
-                               paused=timer.paused)
+                               paused=timer.paused, blocking=judgement.confirmed, side=self.side,
+                               rest_remaining=timer.rest_remaining)
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,

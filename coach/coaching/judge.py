@@ -55,9 +55,10 @@ class Hysteresis:
 @dataclass(frozen=True)
 class Judgement:
     statuses: dict[str, Status]  # this frame's verdicts
-    checks: dict[str, CheckState]  # with what is shown
+    checks: dict[str, CheckState]  # with what the person is told (shown: a correction, a warning)
     events: list[Event]  # warnings that started or ended now
-    onset: float | None  # when the earliest fault now shown began
+    onset: float | None  # when the earliest confirmed fault began
+    confirmed: list[str]  # faults past their hysteresis, told or not (what blocks or pauses the timer)
 
 
 class Judge:
@@ -72,9 +73,11 @@ class Judge:
         for verdict in self._verdicts.values():
             verdict.reset()
 
-    def update(self, t: float, evidence: Evidence | None, side: Side) -> Judgement:
+    def update(self, t: float, evidence: Evidence | None, side: Side, correcting: bool = True) -> Judgement:
         """``evidence`` None: nobody in view, which is the in_frame fault and no verdict on
-        the rest."""
+        the rest. ``correcting``: faults past their hysteresis are told to the person as
+        corrections and recorded as warnings; otherwise (setting up, resting) they are only
+        confirmed, for the hold timer and for the guidance, and a warning still open closes."""
         statuses: dict[str, Status] = {}
         for name, verdict in self._verdicts.items():
             if evidence is None:
@@ -86,18 +89,19 @@ class Judge:
             statuses = {c: (v if c == "in_frame" else UNKNOWN) for c, v in statuses.items()}
         events: list[Event] = []
         checks: dict[str, CheckState] = {}
+        confirmed = []
         for name, status in statuses.items():
             hysteresis = self._hysteresis[name]
-            was = hysteresis.shown
-            shown = hysteresis.update(status, t)
-            if shown and not was:
+            if hysteresis.update(status, t):
+                confirmed.append(name)
+            told = name in confirmed and correcting
+            if told and name not in self._open:
                 events.append(self._open_warning(name, t, side))
-            elif was and not shown:
-                events.append(self._close_warning(name, t, side))
-            checks[name] = CheckState(status, shown)
-        onsets = [self._hysteresis[c].onset for c, s in checks.items()
-                  if s.shown and self._hysteresis[c].onset is not None]
-        return Judgement(statuses, checks, events, min(onsets) if onsets else None)
+            elif not told and name in self._open:
+                events.append(self._close_warning(name, t, side, reset=name not in confirmed))
+            checks[name] = CheckState(status, told)
+        onsets = [self._hysteresis[c].onset for c in confirmed if self._hysteresis[c].onset is not None]
+        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed)
 
     def finish(self, t: float, side: Side) -> list[Event]:
         """End of input: close every warning still shown."""
@@ -107,13 +111,16 @@ class Judge:
         self._open[check] = None
         return Event(t, "warning_started", side, {"check": check, "message": self.stretch.cue(check)})
 
-    def _close_warning(self, check: str, t: float, side: Side) -> Event:
+    def _close_warning(self, check: str, t: float, side: Side, reset: bool = True) -> Event:
+        """``reset=False``: the fault is still there, the person is just no longer told (a
+        rest began), so its hysteresis keeps running for the timer."""
         self._open.pop(check, None)
-        self._hysteresis[check].reset()
+        if reset:
+            self._hysteresis[check].reset()
         return Event(t, "warning_ended", side, {"check": check})
 
 
-def in_position(statuses: dict[str, Status], checks: dict[str, CheckState], entry: float, entry_min: float,
+def in_position(statuses: dict[str, Status], confirmed: list[str], entry: float, entry_min: float,
                 holding: bool, back_unjudged: bool) -> bool:
     """What the hold timer is told: is the person in the stretch with good form now?
 
@@ -132,8 +139,8 @@ def in_position(statuses: dict[str, Status], checks: dict[str, CheckState], entr
         # A hold starts from clean frames (the timer asks for 0.5 s of them): a fault still
         # inside its hysteresis, a back rounding right now, must not start it.
         return not any(v == FAULT for v in statuses.values())
-    # Once holding, the clock stops for a fault the person is told about (after the 0.5 s
-    # hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
+    # Once holding, the clock stops for a confirmed fault, one the person is told about (after
+    # the 0.5 s hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
     # threshold: MediaPipe reads a straight knee at 164-173 degrees, and a timer that
     # stutters on that noise is one nobody trusts. Unknown stops nothing.
-    return not any(c.shown for c in checks.values())
+    return not confirmed

@@ -69,8 +69,9 @@ class SideTracker:
         self.legs.reset()
 
     def new_side(self) -> None:
-        """The plan moved to the other leg: the stretched-side votes start afresh."""
+        """The plan moved to the other leg: the side votes and the leg fixes start afresh."""
         self._side_votes.clear()
+        self.legs.reset()
 
     def update(self, obs: Observation, side: Side, voting: bool) -> Tracked:
         """``side`` is the stretched side the timer works on now; ``voting``: the first side

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from coach.coaching.result import CoachFrame
+from coach.pose.landmarks import other_side
 from coach.rules.checks import Joint, get_check
 from coach.rules.verdicts import Status
 
@@ -57,6 +58,9 @@ class PanelState:
             for joint in get_check(line.name).joints:
                 joints.setdefault(joint, line.verdict)
         paused = frame.phase == "holding" and frame.hold_paused
+        # The rest after the last hold of a leg: the plan has moved on to the other leg, the
+        # person has not yet (the counters say both, not only the next one).
+        switching = frame.phase == "rest" and frame.rep == 1 and frame.side_number > 1
         if frame.phase == "holding":
             target = frame.hold_target
             shown = min(frame.hold_elapsed, target)
@@ -65,7 +69,7 @@ class PanelState:
             progress = min(1.0, frame.hold_elapsed / target) if math.isfinite(target) and target > 0 else None
         elif frame.phase == "rest":
             timer, unit, progress = f"{frame.rest_remaining:0.0f}", "s rest", None
-            sub = "next: the other leg" if frame.rep == 1 and frame.side_number > 1 else f"next: repetition {frame.rep}"
+            sub = f"next: your {frame.side} leg" if switching else f"next: repetition {frame.rep}"
         elif frame.phase == "done":
             timer, unit, sub, progress = "\u2713", "", "all holds complete", None
         else:
@@ -73,6 +77,8 @@ class PanelState:
             timer, unit, sub, progress = "--", "", "the timer starts by itself when your form is right", None
         # Before the coach has seen which leg is stretched (leg: auto) it does not name one.
         leg = f"{frame.side} leg" if frame.side_known else "leg: not seen yet"
+        if switching:
+            leg = f"{other_side(frame.side)} leg done \u00b7 next: {frame.side} leg"
         counters = (f"{leg} \u00b7 side {frame.side_number}/{frame.sides} \u00b7 "
                     f"rep {frame.rep}/{frame.reps} \u00b7 holds done {holds_completed}")
         return cls(
