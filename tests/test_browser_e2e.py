@@ -57,13 +57,16 @@ def results(tmp_path_factory) -> dict:
         "trace_dir": str(work),
         "data_dir": str(tmp_path_factory.mktemp("coach-data")),
         "good": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "timeout": 90,
-                 # The shortest session the sidebar allows: one 5 s hold per leg, no rest.
-                 "settings": {"Hold (s)": 5, "Repetitions per leg": 1, "Rest (s)": 0}},
+                 # A short session: one 5 s hold per leg, 3 s of rest (the switch to the other
+                 # leg is announced then).
+                 "settings": {"Hold (s)": 5, "Repetitions per leg": 1, "Rest (s)": 3}},
         # Default settings (30 s holds): the back rounds 12 s into the clip's hold.
         "rounded": {"clip": ROUNDED.name, "y4m": str(harness.clip_to_y4m(ROUNDED, cache, pad_start_s=pad)),
                     "timeout": 90, "cue": BACK_CUE},
         # A third session, cut short by kill -9 of the whole app 6 s in; then a restart.
-        "killed": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "record_s": 6},
+        # Muted: nothing may be heard from it.
+        "killed": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "record_s": 6,
+                   "muted": True},
     }
     out = harness.run_scenario(config, harness.ARTIFACTS, work, timeout_s=420)
     out["app_traces"] = [str(t) for t in sorted(work.glob("app-*.strace"))]
@@ -151,7 +154,7 @@ def test_no_step_failed(results):
 
 def test_processed_video_plays_with_overlay(results):
     run = _run(results, "good")
-    assert run.get("settings_applied") == {"Hold (s)": 5, "Repetitions per leg": 1, "Rest (s)": 0}
+    assert run.get("settings_applied") == {"Hold (s)": 5, "Repetitions per leg": 1, "Rest (s)": 3}
     assert run.get("first_frame_s") is not None, results["errors"]
     assert run["first_frame_s"] < 30
     lat = run.get("latency", {})
@@ -187,6 +190,36 @@ def test_session_saved_listed_and_replayable(results):
     width, height = run["replay_images"][0]
     assert width >= 320 and height >= 240
     assert run.get("replay_panel", {}).get("phase"), run.get("replay_panel")
+
+
+def _heard(run: dict, kind: str) -> list[str]:
+    return [s["value"] for s in run.get("sounds", []) if s.get("kind") == kind]
+
+
+def test_sounds_and_speech_for_a_hold_a_correction_and_the_side_switch(results):
+    """Intercepted in the browser (speechSynthesis.speak and the Web Audio tones): a rising
+    tone and "Good..." at the hold start, a falling tone at its end, the other leg announced;
+    the rounded back's correction spoken; nothing at all from the muted session."""
+    good, rounded, muted = _run(results, "good"), _run(results, "rounded"), _run(results, "killed")
+    assert "start" in _heard(good, "tone") and "end" in _heard(good, "tone"), good.get("sounds")
+    spoken = _heard(good, "speech")
+    assert any(s.startswith("Good") for s in spoken), spoken
+    assert any("right leg" in s for s in spoken), spoken  # the switch to the other leg
+    assert any(BACK_CUE in s for s in _heard(rounded, "speech")), rounded.get("sounds")
+    assert muted.get("settings_applied", {}).get("muted") is True
+    assert muted.get("sounds") == [], muted.get("sounds")
+
+
+def test_the_coach_view_reads_from_across_the_room(results):
+    """At a 1500 px wide window, while a session runs: the cue at least 64 px, the timer at
+    least 120 px, the counters at least 40 px (computed sizes), and no sidebar."""
+    timeline = _run(results, "good").get("timeline", [])
+    running = [p for p in timeline if p.get("cue")]
+    assert running, _explain(_run(results, "good"))
+    for panel in running:
+        sizes = panel.get("sizes") or {}
+        assert sizes.get("cue", 0) >= 64 and sizes.get("timer", 0) >= 120 and sizes.get("counters", 0) >= 40, panel
+        assert not panel.get("sidebar"), panel
 
 
 def test_rounded_back_gets_the_back_cue(results):

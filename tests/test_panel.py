@@ -83,3 +83,19 @@ def test_no_leg_is_named_before_it_has_been_seen():
     xy, vis, z = seated_person(lean=0)
     assert PanelState.from_frame(first.update(Observation(0.0, WIDTH, HEIGHT, xy, vis, z, 0.0)), 0).counters.startswith(
         "left leg")
+
+
+def test_resting_judges_nothing_on_screen():
+    engine = Engine("seated-chair", "left", hold_s=3, reps=1, rest_s=10)
+    t, panel = 0.0, None
+    for seconds, lean in ((3, 0), (5, 30), (3, 30)):
+        for _ in range(seconds * FPS):
+            xy, vis, z = seated_person(lean=lean)
+            frame = engine.update(Observation(t, WIDTH, HEIGHT, xy, vis, z, 0.0))
+            t += 1 / FPS
+    panel = PanelState.from_frame(frame, 1)
+    assert frame.phase == "rest" and frame.checks["knee_extension"].status == "fault"  # the next leg is bent
+    assert {c.name: c.verdict for c in panel.checks} == {
+        "in_frame": "ok", "knee_extension": "unknown", "hip_hinge": "unknown", "steadiness": "unknown"}
+    assert set(panel.joints.values()) == {"unknown"} and panel.cue_kind == "guidance"
+    assert panel.counters.startswith("left leg done \u00b7 next: right leg")

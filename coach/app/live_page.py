@@ -110,14 +110,21 @@ def render() -> None:
     _summary(live)
 
 
+# While a session runs the screen is the coach's: no sidebar, the panel as wide as the video,
+# so the cue and the timer can be read from 2-3 m (Stop session is the one control left).
+COACH_VIEW_CSS = ("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],"
+                  "[data-testid='stExpandSidebarButton']{display:none}</style>")
+
+
 def _running(live: LiveSession, settings: dict) -> None:
+    st.html(COACH_VIEW_CSS)
     top = st.columns([3, 1])
     with top[1]:
         if st.button("Stop session", type="primary", use_container_width=True, key="stop"):
             live.stop()
             st.session_state.live_stage = "checkout"
             st.rerun()
-    video_col, panel_col = st.columns([3, 2])
+    video_col, panel_col = st.columns([1, 1])
     if settings["source"] == "browser":
         with video_col:
             _browser_camera(live)

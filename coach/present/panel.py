@@ -52,7 +52,12 @@ class PanelState:
 
     @classmethod
     def from_frame(cls, frame: CoachFrame, holds_completed: int) -> PanelState:
-        checks = tuple(CheckLine(name, get_check(name).label, state.verdict) for name, state in frame.checks.items())
+        # Rest is rest: nothing about the form is judged aloud or in colour while resting,
+        # whatever the leg still held out reads (only being in view is).
+        resting = frame.phase == "rest"
+        checks = tuple(CheckLine(name, get_check(name).label,
+                                 "unknown" if resting and name != "in_frame" else state.verdict)
+                       for name, state in frame.checks.items())
         joints: dict[Joint, Status] = {}
         for line in checks:  # the stretch's order: the first check naming a joint colours it
             for joint in get_check(line.name).joints:

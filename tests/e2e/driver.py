@@ -56,6 +56,36 @@ if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
 # number stamped at the edges of the camera frame and of the processed frame; the time between
 # a number first showing in the camera stream and first showing in the processed video is the
 # camera-to-feedback latency of that frame.
+# Every sound the app makes, in whichever frame it is made (play_audio runs in a component's
+# srcdoc iframe, same-origin with the page): the spoken sentences and the tones (the first
+# frequency of each tone tells which: 660 Hz rising = hold start, 880 Hz falling = end),
+# collected on the top window.
+SOUND_SPY = """
+(() => {
+  const note = (kind, value) => {
+    try { const top = window.top; (top.__coachSounds = top.__coachSounds || []).push({kind, value}); } catch (e) {}
+  };
+  if (window.speechSynthesis) {
+    const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
+    window.speechSynthesis.speak = u => { note('speech', u.text); try { return speak(u); } catch (e) {} };
+  }
+  const AC = window.AudioContext || window.webkitAudioContext;
+  if (AC) {
+    const create = AC.prototype.createOscillator;
+    AC.prototype.createOscillator = function () {
+      const o = create.call(this), set = o.frequency.setValueAtTime.bind(o.frequency);
+      let first = true;
+      o.frequency.setValueAtTime = (v, at) => {
+        if (first) { note('tone', v === 660 ? 'start' : v === 880 ? 'end' : String(v)); first = false; }
+        return set(v, at);
+      };
+      return o;
+    };
+  }
+})();
+"""
+SOUNDS = "() => window.__coachSounds || []"
+
 INSTRUMENT = """
 (cfg) => {
   if (window.__coachLat) return 'already';
@@ -174,8 +204,13 @@ PANEL = """
   const get = id => { const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.innerText.trim() : null; };
   // The check list under the panel: each line says its verdict in data-verdict.
   const faults = [...document.querySelectorAll('[data-verdict="fault"]')].map(e => e.innerText.slice(1).trim());
+  // Computed font sizes in CSS pixels: what a person 2-3 m away has to read.
+  const px = id => { const e = document.querySelector(`[data-testid="${id}"]`);
+                     return e ? Math.round(parseFloat(getComputedStyle(e).fontSize)) : null; };
+  const bar = document.querySelector('[data-testid="stSidebar"]');
   return {cue: get('coach-cue'), timer: get('coach-timer'), counters: get('coach-counters'), phase: get('coach-phase'),
-          faults};
+          faults, sizes: {cue: px('coach-cue'), timer: px('coach-timer'), counters: px('coach-counters')},
+          sidebar: !!bar && bar.getBoundingClientRect().width > 0};
 }
 """
 
@@ -322,9 +357,10 @@ class Run:
             page.wait_for_timeout(300)
         raise RuntimeError("no START button of streamlit-webrtc within %d s" % timeout)
 
-    def open_live(self, browser, y4m: str, name: str, settings: dict | None):
+    def open_live(self, browser, y4m: str, name: str, settings: dict | None, muted: bool = False):
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
         context.add_init_script(KEEP_LOCAL_STREAM)
+        context.add_init_script(SOUND_SPY)
         # Every request the pages make (frames and the component iframe included): the page
         # may load nothing from another origin.
         context.on("request", lambda req: self.note_request(req.url))
@@ -342,6 +378,11 @@ class Run:
         applied = {}
         for label, value in (settings or {}).items():
             applied[label] = self.set_number(page, label, value)
+        if muted:
+            mute = page.locator('[data-testid="stSidebar"]').get_by_label("Mute sounds and speech", exact=True)
+            mute.check(force=True)
+            self.wait_idle(page)
+            applied["muted"] = mute.is_checked()
         log(name, "settings", applied)
         self.results["runs"][name]["settings_applied"] = applied
         self.shot(page, f"{name}-1-checkin")
@@ -447,13 +488,16 @@ class Run:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             *CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={cfg['y4m']}"])
         try:
-            context, page, frame, first = self.open_live(browser, cfg["y4m"], name, cfg.get("settings"))
+            context, page, frame, first = self.open_live(browser, cfg["y4m"], name, cfg.get("settings"),
+                                                         muted=cfg.get("muted", False))
             r["first_frame_s"] = round(first, 2)
             r["instrument"] = frame.evaluate(INSTRUMENT, self.config["code"])
             self.wait_for_camera(frame)
             timeline: list = []
             r["timeline"] = timeline
             yield cfg, r, page, frame, time.monotonic(), timeline
+            r.setdefault("sounds", page.evaluate(SOUNDS))  # unless read before a page load
+            log(name, "sounds", r["sounds"][:20])
             context.close()
         except Exception:
             if getattr(self, "page", None) is not None and not self.page.is_closed():
@@ -481,6 +525,7 @@ class Run:
             r["latency"] = self.latency(frame)
             r["second_tab"] = self.second_tab(page)
             r.update(self.stop_and_save(page, "good"))
+            r["sounds"] = page.evaluate(SOUNDS)  # before the next page load clears them
 
             # Sessions page: a fresh browser session reads the saved session from the store.
             page.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
