@@ -131,6 +131,8 @@ class CueParams:
                                      "react is noise (project choice)")
     rotate_after_s: float = tunable(4.0, "s a correction is cued before the next fault gets its turn, so one stuck "
                                     "(or misread) joint does not hide the others (project choice)")
+    switch_notice_s: float = tunable(5.0, "s at the end of the rest before the other leg in which the cue calls the "
+                                     "switch: long enough to turn round on a chair (project choice)")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 SYSCALLS = "connect,sendto,sendmsg,sendmmsg"
-# The proxy variables coach sets for itself (coach/offline.py): what is traced starts without
+# The proxy variables coach sets for itself (coach/pose/offline.py): what is traced starts without
 # them, so that what it proves is coach's own doing.
 PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
               "no_proxy", "NO_PROXY")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from synthetic import HEIGHT, WIDTH, seated_person
 
-from coach.coaching.judge import Hysteresis
 from coach.params import SteadinessParams, ViewParams
+from coach.rules.hysteresis import Hysteresis
 from coach.rules.verdicts import (
     SteadinessMonitor,
     count_reversals,

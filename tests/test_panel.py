@@ -99,3 +99,13 @@ def test_resting_judges_nothing_on_screen():
         "in_frame": "ok", "knee_extension": "unknown", "hip_hinge": "unknown", "steadiness": "unknown"}
     assert set(panel.joints.values()) == {"unknown"} and panel.cue_kind == "guidance"
     assert panel.counters.startswith("left leg done \u00b7 next: right leg")
+
+
+def test_before_the_first_hold_the_list_shows_what_the_guidance_names():
+    # Leaning in with a bent knee from the start: nothing is held yet, so it is guidance, and
+    # the check list and the knee joint say the same thing as the guidance.
+    moments = run([(3, {"lean": 0}), (4, {"lean": 30, "knee": 140})])
+    frame, panel = moments[-1]
+    assert frame.phase == "positioning" and not frame.shown_faults
+    assert panel.cue == "To start the timer: straighten your knee" and panel.cue_kind == "guidance"
+    assert knee_said(panel) == (True, True, True)

@@ -133,7 +133,7 @@ class LiveSession:
             self.recorder.add(frame)
             if self._video is not None and not self._status.error:
                 self._video.write(image, frame.t)
-        except (SessionWriteError, OSError, sqlite3.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever stops the recording, the coaching goes on
             self.recorder.sink = None  # the stream ends at the last record that was written
             # Keep coaching: the person is mid-stretch. The page shows this, once.
             reason = ("the disk is full" if getattr(exc, "errno", None) == errno.ENOSPC

@@ -19,9 +19,6 @@ from coach.rules.stretches import Stretch
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
 # From an oblique view the back cannot be judged (BackParams.view_max_width).
 TURN_SIDE_ON_CUE = "Turn a little more side-on so I can check your back"
-# Before the other leg's stretch, the last seconds of the rest say so: the explicit moment
-# to turn around and switch (project choice: long enough to turn on a chair).
-SWITCH_NOTICE_S = 5.0
 # A hold whose timer is paused (out of position for under a second, no fault shown) is not
 # going well: the cue says what the timer is waiting for instead of praising.
 PAUSED_CUE = "Timer paused: ease back into the stretch"
@@ -63,7 +60,7 @@ class CueBoard:
         if phase == "holding":
             return "Good. Hold still and breathe", "holding"
         if phase == "rest":
-            if switching and rest_remaining <= SWITCH_NOTICE_S:
+            if switching and rest_remaining <= self.params.switch_notice_s:
                 return f"Now your {side} leg: get into position", "rest"
             if switching:
                 return f"Well done. Rest, then your {side} leg", "rest"
@@ -102,7 +99,8 @@ class CueBoard:
                                           blocking or [], person_seen, side, rest_remaining)
             correction = False
         current = self._current
-        if current is not None and current.text != text and current.is_correction:
+        if current is not None and current.text != text and current.is_correction and phase in ("positioning", "holding"):
+            # A correction stays long enough to read, but never into a rest or a new setup.
             rank = {c: i for i, c in enumerate(PRIORITY)}
             more_important = correction and rank[source] < rank[current.source]
             if t - self._since < self.params.min_show_s and not more_important:

@@ -8,48 +8,15 @@ with a start and an end.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from coach.coaching.result import CheckState, Event
-from coach.params import CoachParams, HysteresisParams
+from coach.params import CoachParams
 from coach.pose.landmarks import Side
 from coach.rules.checks import Evidence, get_check
+from coach.rules.hysteresis import Hysteresis
 from coach.rules.stretches import Stretch
 from coach.rules.verdicts import FAULT, OK, UNKNOWN, Status
-
-
-@dataclass
-class Hysteresis:
-    """Turns per-frame verdicts into a shown warning: on after ``show_after_s`` of fault, off
-    after ``clear_after_s`` without.
-
-    ``unknown`` neither raises nor keeps a warning: without evidence the coach stays quiet
-    rather than repeating a cue it can no longer check.
-    """
-
-    params: HysteresisParams = field(default_factory=HysteresisParams)
-    shown: bool = False
-    onset: float | None = None  # when the fault now shown began (before the delay)
-    _since: float | None = None  # when the verdict started to disagree with ``shown``
-
-    def update(self, status: Status, t: float) -> bool:
-        disagrees = (status == FAULT) != self.shown
-        if not disagrees:
-            self._since = None
-            return self.shown
-        if self._since is None:
-            self._since = t
-        delay = self.params.clear_after_s if self.shown else self.params.show_after_s
-        if t - self._since >= delay:
-            self.shown = not self.shown
-            self.onset = self._since if self.shown else None
-            self._since = None
-        return self.shown
-
-    def reset(self) -> None:
-        self.shown = False
-        self.onset = None
-        self._since = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +66,7 @@ class Judge:
                 events.append(self._open_warning(name, t, side))
             elif not told and name in self._open:
                 events.append(self._close_warning(name, t, side, reset=name not in confirmed))
-            checks[name] = CheckState(status, told)
+            checks[name] = CheckState(status, told, name in confirmed)
         onsets = [self._hysteresis[c].onset for c in confirmed if self._hysteresis[c].onset is not None]
         return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed)
 

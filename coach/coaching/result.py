@@ -163,14 +163,15 @@ def summarize(frames: list[dict], holds: list[Hold], warnings: list[FormWarning]
 @dataclass(frozen=True)
 class CheckState:
     status: Status  # this frame's verdict
-    shown: bool  # the warning is on (after hysteresis)
+    shown: bool  # told as a correction and recorded as a warning (after hysteresis)
+    confirmed: bool = False  # past its hysteresis, told or not (before the first hold: guidance)
 
     @property
     def verdict(self) -> Status:
-        """What the person is told: the shown state after hysteresis, so that the check list
-        and the joint colours agree with the cue (a fault inside its 0.5 s onset is not
+        """What the screen says about the check: the state after hysteresis, so that the check
+        list and the joint colours agree with the cue (a fault inside its 0.5 s onset is not
         shown yet; one clearing stays shown until it has cleared)."""
-        if self.shown:
+        if self.shown or self.confirmed:
             return "fault"
         return "unknown" if self.status == "unknown" else "ok"
 
@@ -225,6 +226,7 @@ class CoachFrame:
             **{k: (None if v is None else round(v, 2)) for k, v in self.measures.items()},
             "checks": {k: s.status for k, s in self.checks.items()},
             "shown": self.shown_faults,
+            "confirmed": [name for name, state in self.checks.items() if state.confirmed],
             "phase": self.phase,
             "side": self.side,
             "near_side": self.near_side,
@@ -253,6 +255,7 @@ class CoachFrame:
 def frame_from_record(record: dict) -> CoachFrame:
     """Rebuild the CoachFrame a recorded ``to_record()`` dict came from (for replay)."""
     shown = set(record.get("shown", []))
+    confirmed = set(record.get("confirmed", shown))
     xy = record.get("xy")
     vis = record.get("visibility")
     target = record.get("hold_target")
@@ -263,7 +266,7 @@ def frame_from_record(record: dict) -> CoachFrame:
         width=record.get("width", 640), height=record.get("height", 480),
         side=record["side"], near_side=record.get("near_side"),
         measures={k: record.get(k) for k in RECORDED},
-        checks={k: CheckState(v, k in shown) for k, v in record["checks"].items()},
+        checks={k: CheckState(v, k in shown, k in confirmed) for k, v in record["checks"].items()},
         in_position=record.get("in_position", False), phase=record["phase"],
         rep=record.get("rep", 1), reps=record.get("reps", 1),
         side_number=record.get("side_number", 1), sides=record.get("sides", 1),

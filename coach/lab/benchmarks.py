@@ -333,7 +333,7 @@ ENGINE_CATEGORIES: list[Category] = [
     ("One Euro smoothing", [("coach/pose/smoothing.py", "update")], []),
     ("measures", [("coach/measure/measures.py", "landmark_measures")], []),
     ("back calibration", [("coach/coaching/back.py", "update")], []),
-    ("verdicts and hysteresis", [("coach/coaching/judge.py", "update")], []),
+    ("verdicts and hysteresis", [("coach/coaching/judge.py", "update")], []),  # Hysteresis.update is inside
     ("hold timer", [("coach/coaching/hold.py", "update")], []),
     ("cues", [("coach/coaching/cues.py", "update")], []),
     ("engine glue, CoachFrame", [("coach/coaching/engine.py", "update")],
@@ -496,7 +496,7 @@ def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
                          _met(row["x_realtime"] >= REALTIME_TARGET) if target else "info"))
     engine = report.get("engine")
     if engine:
-        rows.append(("3. re-judge through Engine.observe (per-frame Python)",
+        rows.append(("3. re-judge through Engine.update (per-frame Python)",
                      f"{engine['loop_fps']:,.0f} frames/s", f">= {REJUDGE_FPS_TARGET:,}",
                      _met(engine["loop_fps"] >= REJUDGE_FPS_TARGET)))
         rows.append(("3. vectorised measures + verdicts alone (T, 33, 2)",
@@ -613,7 +613,7 @@ def format_markdown(report: dict) -> str:
             "",
             f"Cached MediaPipe output of the clip ({engine['clip_frames']} frames), no inference.",
             "",
-            f"- `Engine.observe`, one Python call per frame: {engine['loop_frames']:,} frames in "
+            f"- `Engine.update`, one Python call per frame: {engine['loop_frames']:,} frames in "
             f"{engine['loop_s']:.2f} s = {engine['loop_fps']:,.0f} frames/s",
             f"- vectorised knee/hip angles, trunk inclination and the knee verdict over a "
             f"({engine['vector_frames']:,}, 33, 2) array: {1000 * engine['vector_s']:.1f} ms = "
@@ -621,7 +621,7 @@ def format_markdown(report: dict) -> str:
         ]
         if engine.get("profile"):
             p = engine["profile"]
-            lines += ["", "Where `Engine.observe`'s time goes (cProfile, one pass over the clip):", "",
+            lines += ["", "Where `Engine.update`'s time goes (cProfile, one pass over the clip):", "",
                       "| part | s | share | us/frame |", "|---|---|---|---|"]
             for name, share in sorted(p["shares"].items(), key=lambda kv: -kv[1]):
                 lines.append(f"| {name} | {p['seconds'][name]:.3f} | {100 * share:.1f} % | "

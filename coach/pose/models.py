@@ -14,10 +14,18 @@ import re
 import zipfile
 from pathlib import Path
 
+
 # The models ship as package data of ``coach.models`` (the top-level models/ folder, mapped in
 # pyproject.toml), so a wheel installed anywhere finds them; walking up from this file found
 # them only in a source checkout.
-MODELS_DIR = Path(str(importlib.resources.files("coach.models")))
+def _models_dir() -> Path:
+    try:
+        return Path(str(importlib.resources.files("coach.models")))
+    except ModuleNotFoundError:  # a source checkout used without installing it (PYTHONPATH=.)
+        return Path(__file__).resolve().parents[2] / "models"
+
+
+MODELS_DIR = _models_dir()
 MANIFEST_PATH = MODELS_DIR / "MANIFEST.sha256"
 MODEL_VARIANTS = ("lite", "full", "heavy")
 # What MediaPipe's PoseLandmarker looks for inside a .task (an uncompressed zip).

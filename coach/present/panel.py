@@ -15,7 +15,7 @@ from typing import Literal
 
 from coach.coaching.result import CoachFrame
 from coach.pose.landmarks import other_side
-from coach.rules.checks import Joint, get_check
+from coach.rules.checks import BY_NAME, Joint
 from coach.rules.verdicts import Status
 
 PHASE_TEXT = {
@@ -55,12 +55,13 @@ class PanelState:
         # Rest is rest: nothing about the form is judged aloud or in colour while resting,
         # whatever the leg still held out reads (only being in view is).
         resting = frame.phase == "rest"
-        checks = tuple(CheckLine(name, get_check(name).label,
+        # A check this version does not know (a recording from another one) is listed by name.
+        checks = tuple(CheckLine(name, BY_NAME[name].label if name in BY_NAME else name,
                                  "unknown" if resting and name != "in_frame" else state.verdict)
                        for name, state in frame.checks.items())
         joints: dict[Joint, Status] = {}
         for line in checks:  # the stretch's order: the first check naming a joint colours it
-            for joint in get_check(line.name).joints:
+            for joint in (BY_NAME[line.name].joints if line.name in BY_NAME else ()):
                 joints.setdefault(joint, line.verdict)
         paused = frame.phase == "holding" and frame.hold_paused
         # The rest after the last hold of a leg: the plan has moved on to the other leg, the

@@ -221,7 +221,10 @@ class SessionStore:
 
         Read from the session's folder without asking the index, so that a page showing a
         session it already listed needs no query (and a session deleted meanwhile says so)."""
-        return _read_stream(session_id, self._folder(session_id) / STREAM_FILE)
+        folder = self._folder(session_id)
+        if not folder.is_dir():
+            raise SessionNotFoundError(f"no session {session_id} in {self.root}")
+        return _read_stream(session_id, folder / STREAM_FILE)
 
     def stream_version(self, session_id: str) -> float:
         """Changes whenever the session's stream grows (its modification time): a page's
