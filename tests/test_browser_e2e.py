@@ -196,6 +196,17 @@ def _heard(run: dict, kind: str) -> list[str]:
     return [s["value"] for s in run.get("sounds", []) if s.get("kind") == kind]
 
 
+def test_delete_removes_exactly_the_session_shown_of_two_started_the_same_second(results):
+    delete = _run(results, "killed").get("delete") or {}
+    assert delete.get("twins"), _run(results, "killed")
+    older, newer = delete["twins"]
+    # The newest is shown first; its label is told apart from its twin's (to the second, "#n").
+    label = next(part.strip() for part in delete["shown"].split(" | ") if " · " in part)
+    assert label.endswith("(#2)") and label in delete["confirmation"], delete
+    assert newer not in delete["left"] and older in delete["left"], delete
+    assert len(delete["left"]) == delete["after"], delete
+
+
 def test_sounds_and_speech_for_a_hold_a_correction_and_the_side_switch(results):
     """Intercepted in the browser (speechSynthesis.speak and the Web Audio tones): a rising
     tone and "Good..." at the hold start, a falling tone at its end, the other leg announced;

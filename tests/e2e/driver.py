@@ -590,8 +590,46 @@ class Run:
             self.open_replay(page)
             r["replay_after_restart"] = page.evaluate(SELECT_TEXT)
             self.shot(page, "killed-7-replay-after-restart")
+            r["delete"] = self.delete_twin(page)
         finally:
             context.close()
+
+    def delete_twin(self, page: Page) -> dict:
+        """Two sessions started in the same second (labels alike but for their "(#n)"): Delete
+        on the one shown must remove exactly that one, the confirmation naming it."""
+        from coach.store.sessions import SessionStore
+
+        settings = {"hold_s": 30, "reps": 3, "rest_s": 30, "model": "full", "record_video": False}
+        with SessionStore(Path(self.config["data_dir"])) as store:
+            while True:
+                twins = []
+                for _ in range(2):
+                    with store.start_session("seated-chair", "left", "live", settings) as writer:
+                        twins.append(writer.session_id)
+                if twins[0][:15] == twins[1][:15]:  # ids start with the second they began in
+                    break
+                for session_id in twins:  # straddled a second: try again
+                    store.delete(session_id)
+        page.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
+        count = page.locator('[data-testid="coach-session-count"]')
+        count.wait_for(timeout=30_000)
+        before = int(count.get_attribute("data-count"))
+        page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
+        shown = page.evaluate(SELECT_TEXT)
+        button(page, "Delete session").click()
+        confirm = page.locator('[data-testid="stPopoverBody"]')
+        confirm.wait_for(timeout=10_000)
+        out = {"twins": twins, "before": before, "shown": shown, "confirmation": confirm.inner_text()}
+        self.shot(page, "killed-8-delete-confirmation")
+        button(confirm, "Delete").click()
+        page.wait_for_function(
+            "n => { const e = document.querySelector('[data-testid=\"coach-session-count\"]');"
+            " return e && Number(e.dataset.count) === n; }", arg=before - 1, timeout=30_000, polling=300)
+        with SessionStore(Path(self.config["data_dir"])) as store:
+            out["left"] = [s.id for s in store.list_sessions()]
+        out["after"] = before - 1
+        self.shot(page, "killed-9-after-delete")
+        return out
 
     def rounded_run(self, p) -> None:
         with self.live_run(p, "rounded") as (cfg, r, page, frame, started, timeline):
