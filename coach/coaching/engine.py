@@ -32,7 +32,7 @@ from coach.coaching.judge import Judge, in_position
 from coach.coaching.observe import Observation
 from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
-from coach.measure.measures import RECORDED, landmark_measures
+from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
 from coach.pose.timebase import FrameRate
@@ -89,7 +89,7 @@ class Engine:
         self.rate.update(obs.t)
         s, timer = self.stretch, self.timer
         phase_before = timer.phase
-        measures = {name: math.nan for name in (*RECORDED, "other_leg_raise")}
+        measures = {m.name: math.nan for m in MEASURES}
         evidence = tracked = None
         if not obs.detected:
             self.tracker.reset()

@@ -81,12 +81,10 @@ class PanelState:
         else:
             # The phase line names the phase; this one says what starts the timer.
             timer, unit, sub, progress = "--", "", "the timer starts by itself when your form is right", None
-        # Before the coach has seen which leg is stretched (leg: auto) it does not name one.
-        leg = f"{frame.side} leg" if frame.side_known else "leg: not seen yet"
+        leg = _leg(frame.side if frame.side_known else None)
         if switching:
             leg = f"{other_side(frame.side)} leg done \u00b7 next: {frame.side} leg"
-        counters = (f"{leg} \u00b7 side {frame.side_number}/{frame.sides} \u00b7 "
-                    f"rep {frame.rep}/{frame.reps} \u00b7 holds done {holds_completed}")
+        counters = _counters(leg, frame.side_number, frame.sides, frame.rep, frame.reps, holds_completed)
         return cls(
             cue=frame.cue.text, cue_kind="correction" if frame.cue.is_correction else "guidance",
             timer=timer, timer_unit=unit, sub=sub, progress=progress, counters=counters,
@@ -97,8 +95,16 @@ class PanelState:
     @classmethod
     def waiting(cls, cue: str, side: str | None, sides: int, reps: int) -> PanelState:
         """Before the first camera frame; ``side`` None: to be seen (leg: auto)."""
-        leg = f"{side} leg" if side else "leg: not seen yet"
         return cls(cue=cue, cue_kind="guidance", timer="--", timer_unit="",
                    sub="the timer starts by itself when your form is right", progress=None,
-                   counters=f"{leg} \u00b7 side 1/{sides} \u00b7 rep 1/{reps} \u00b7 holds done 0",
+                   counters=_counters(_leg(side), 1, sides, 1, reps, 0),
                    phase=PHASE_TEXT["setup"])
+
+
+def _leg(side: str | None) -> str:
+    """Before the coach has seen which leg is stretched (leg: auto) it does not name one."""
+    return f"{side} leg" if side else "leg: not seen yet"
+
+
+def _counters(leg: str, side_number: int, sides: int, rep: int, reps: int, holds_done: int) -> str:
+    return f"{leg} \u00b7 side {side_number}/{sides} \u00b7 rep {rep}/{reps} \u00b7 holds done {holds_done}"
