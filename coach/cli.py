@@ -117,8 +117,11 @@ def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model:
 @click.option("--clip", "clips", multiple=True, help="Only these clips (file names).")
 @click.option("--tune-smoothing", is_flag=True,
               help="Instead: angle error and jitter over a grid of One Euro filter parameters.")
+@click.option("--corpus", "corpus_split", type=click.Choice(["validation", "train", "all"]), default=None,
+              help="Score the stored corpus (sample_videos/corpus, or DIRECTORY if it holds one) instead of "
+                   "videos: one split, per clip, pooled and by condition, beside the naive engine and today's.")
 def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, clips: tuple[str, ...],
-             tune_smoothing: bool) -> None:
+             tune_smoothing: bool, corpus_split: str | None) -> None:
     """Score the engine on every clip in DIRECTORY that has ground truth, beside a naive engine."""
     import json
 
@@ -126,6 +129,18 @@ def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, cl
     from coach.lab.evaluation import tune_smoothing as smoothing_table
     from coach.pose.video import VideoError
 
+    if corpus_split is not None:
+        from coach.lab.corpus import CORPUS_DIR, evaluate_corpus
+
+        where = directory if any(directory.glob("*.json.gz")) else CORPUS_DIR
+        try:
+            report, results = evaluate_corpus(where, None if corpus_split == "all" else corpus_split, clips)
+        except ValueError as exc:
+            raise CoachError(str(exc)) from None
+        click.echo(report)
+        if json_out:
+            json_out.write_text(json.dumps(results, indent=1))
+        return
     if not directory.is_dir():
         raise CoachError(f"not a folder: {directory}")
     videos = sorted(p for p in directory.glob("*.mp4") if p.with_suffix(".json").exists())
@@ -147,6 +162,54 @@ def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, cl
     click.echo(format_report(results))
     if json_out:
         json_out.write_text(json.dumps(results, indent=1))
+
+
+@main.group()
+def corpus() -> None:
+    """The randomised training and validation corpus (sample_videos/corpus.py)."""
+
+
+@corpus.command("build")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
+@click.option("--keep-video", is_flag=True, help="Keep the rendered videos (in data/corpus-render).")
+@click.option("--no-render", is_flag=True, help="Only store clips already rendered (a render runs elsewhere).")
+@click.option("--clip", "names", multiple=True, help="Only these clips.")
+def corpus_build(out: Path | None, keep_video: bool, no_render: bool, names: tuple[str, ...]) -> None:
+    """Render (in .venv-render) and store every corpus clip not stored yet; resumable."""
+    import subprocess
+
+    from coach.lab.corpus import CORPUS_DIR, build
+
+    try:
+        added = build(out or CORPUS_DIR, names=list(names) or None, keep_video=keep_video, render=not no_render,
+                      log=click.echo)
+    except (FileNotFoundError, ValueError, subprocess.CalledProcessError) as exc:
+        raise CoachError(str(exc)) from None
+    click.echo(f"added {added} clip(s)")
+
+
+@corpus.command("status")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
+def corpus_status(out: Path | None) -> None:
+    """How much of the corpus is stored: clips, frames and size per split."""
+    from coach.lab.corpus import CORPUS_DIR, status
+
+    click.echo(status(out or CORPUS_DIR))
+
+
+@corpus.command("train-back")
+@click.option("--corpus-dir", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the model here instead of models/back_model.npz (the manifest is then left alone).")
+def corpus_train_back(corpus_dir: Path | None, out: Path | None) -> None:
+    """Fit the back model on the corpus's train people (never the validation ones)."""
+    from coach.lab.corpus import CORPUS_DIR
+    from coach.lab.train_back import train
+
+    try:
+        click.echo(train(corpus_dir or CORPUS_DIR, out))
+    except ValueError as exc:
+        raise CoachError(str(exc)) from None
 
 
 @main.group()

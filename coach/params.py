@@ -78,6 +78,13 @@ class BackParams:
     trace_from: float = tunable(0.25, "fraction of the hip-to-shoulder chord where the back trace starts: below, "
                                 "the buttocks bulge out of the back line; least noise of the ranges tried")
     trace_to: float = tunable(0.9, "fraction where it ends: above, the neck does (same search)")
+    learned: bool = tunable(False, "read the back with the learned model (coach.measure.back_model, trained on the "
+                            "corpus's train people); False is the silhouette bend against the upright baseline "
+                            "above, the engine before issue 11, kept to compare with")
+    max_expected_error_deg: float = tunable(10.0, "degrees: when the model expects to be further off than this "
+                                            "the back is 'unknown' (half the 20-degree fault margin, project "
+                                            "choice; the cross-validation of `coach corpus train-back` prints "
+                                            "its coverage)")
 
 
 @dataclass(frozen=True)

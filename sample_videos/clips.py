@@ -12,7 +12,12 @@ Pose values, all degrees unless said otherwise:
 - ``raise``: lying stretches, flexion of the stretched hip (90 = thigh vertical).
 - ``head``: neck flexion (looking down at the foot is not rounding).
 - ``shift``: metres the body has moved backward (used to leave the frame).
-- ``arms``: lying stretches, 0 arms on the floor, 1 hands behind the thigh / on the strap.
+- ``arms``: lying stretches, 0 arms on the floor, 1 hands behind the thigh / on the strap;
+  seated, degrees the arms reach further forward than the default hang (negative: hands
+  back on the thighs, positive: down the shins or resting on the knee).
+- ``tilt``: seated, how the pelvis answers a rounding spine: 0 tilts it back so the trunk
+  inclination stays that of the hinge (the hard case), 1 leaves it so the shoulders drop
+  further forward, negative tilts it back further still.
 
 ``render.py`` turns a clip into video plus ground truth; nothing here imports render deps.
 """
@@ -28,7 +33,7 @@ RGB = tuple[float, float, float]
 
 SEATED = ("seated-chair", "seated-chair-soft-knee", "seated-floor")
 LYING = ("supine-thigh-hold", "supine-strap", "supine-doorway")
-POSE_KEYS = ("lean", "spine", "knee", "raise", "head", "shift", "arms")
+POSE_KEYS = ("lean", "spine", "knee", "raise", "head", "shift", "arms", "tilt")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Subject:
     trousers: RGB
     shoes: RGB
     hair: RGB
+    long_sleeves: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,18 @@ class Lighting:
     azimuth: float = 35.0  # degrees from the camera axis toward the person's front
     elevation: float = 50.0
     ambient: float = 0.35
+
+
+@dataclass(frozen=True)
+class Room:
+    """The set's colours and what the person sits or lies on."""
+
+    wall: RGB = (0.80, 0.78, 0.72)
+    floor: RGB = (0.55, 0.40, 0.27)
+    # seated-chair: "chair" or "bed" (a bed edge: wide, deep, no backrest);
+    # seated-floor and lying: "mat" or "floor" (no mat).
+    support: str = "default"
+    support_colour: RGB | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,10 @@ class Clip:
     shows: str
     start: dict[str, float] = field(default_factory=dict)
     faults: tuple[str, ...] = ()
+    room: Room = Room()
+    width: int = 640
+    height: int = 480
+    fps: int = 15
 
     @property
     def seconds(self) -> float:

@@ -29,7 +29,6 @@ if not hasattr(np, "infty"):  # pyrender 0.1.45 still uses the NumPy 1 alias
 import av  # noqa: E402
 import pyrender  # noqa: E402
 import torch  # noqa: E402
-import trimesh  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -39,11 +38,12 @@ import anny  # noqa: E402
 import clips as clip_data  # noqa: E402
 import scene  # noqa: E402
 from clips import LYING, POSE_KEYS, Clip  # noqa: E402
+
 from coach.measure import geometry  # noqa: E402
 from coach.pose.landmarks import LANDMARK_NAMES  # noqa: E402
 
-WIDTH, HEIGHT, FPS = 640, 480, 15
-CRF, GOP = 28, 30
+# The sample clips are 640x480 at 15 fps (Clip defaults); corpus clips vary both.
+CRF = 28
 # A straight knee as the keypoints see it: anny's rest leg reads a few degrees bent, so the
 # knee is extended until the projected hip-knee-ankle angle reads this.
 STRAIGHT_KNEE_READS = 178.5
@@ -100,9 +100,10 @@ def interior(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 # --- timeline --------------------------------------------------------------------------
 
 
-def sample_timeline(clip: Clip, fps: float = FPS) -> dict[str, np.ndarray]:
+def sample_timeline(clip: Clip) -> dict[str, np.ndarray]:
     """Per-frame pose values, the oscillation alone (for the steadiness label) and phases."""
     rng = np.random.default_rng(clip.seed)
+    fps = clip.fps
     n = int(round(clip.seconds * fps))
     t = np.arange(n) / fps
     values = {k: np.zeros(n) for k in POSE_KEYS}
@@ -170,7 +171,7 @@ class Body:
         self.colours = scene.paint_body(
             model.bone_labels, dominant, rest_v[0], self.rest_keypoints,
             clip.subject.skin, clip.subject.shirt, clip.subject.trousers, clip.subject.shoes,
-            clip.subject.hair, seed=clip.seed,
+            clip.subject.hair, seed=clip.seed, long_sleeves=clip.subject.long_sleeves,
         )
         self._calibrate()
 
@@ -230,7 +231,7 @@ class Body:
                 d[:, self.bone[f"foot.{o}"]] = rot_x(np.full(n, -12.0))
             # Arms hang forward toward the knee and slide down the shin as the trunk leans.
             trunk = pelvis + spine
-            arm_world = 18.0 + 0.3 * trunk + (25.0 if floor else 0.0)
+            arm_world = 18.0 + 0.3 * trunk + (25.0 if floor else 0.0) + v["arms"]
             shoulder = -arm_world - trunk
             elbow = np.full(n, 15.0)
         for side_letter, sign in (("L", 1.0), ("R", -1.0)):
@@ -296,7 +297,8 @@ class Body:
     def pelvis_and_thigh(self, v: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
         if self.lying:
             return np.full(len(v["lean"]), self.body_rotation), None
-        pelvis = v["lean"] - np.interp(v["spine"], self.spine_grid, self.spine_gain) - self.upright_offset
+        compensation = 1.0 - v["tilt"]  # how much of the rounding the pelvis takes back (clips.py)
+        pelvis = v["lean"] - compensation * np.interp(v["spine"], self.spine_grid, self.spine_gain) - self.upright_offset
         if self.stretch == "seated-floor":
             return pelvis, np.full(len(pelvis), -90.0)
         return pelvis, np.interp(v["knee"], self.ik_knees, self.ik_thigh)
@@ -330,7 +332,7 @@ def place_camera(clip: Clip, keypoints: np.ndarray, shift: np.ndarray) -> tuple[
     lo, hi = lo - margin, hi + margin
     lo[2] = max(lo[2], 0.0)
     target = np.array([0.0, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2])
-    aspect = WIDTH / HEIGHT
+    aspect = clip.width / clip.height
     tan_y = np.tan(np.radians(cam.yfov) / 2)
     fill = 0.88
     need = max((hi[1] - lo[1]) / 2 / (tan_y * aspect * fill), (hi[2] - lo[2]) / 2 / (tan_y * fill))
@@ -345,12 +347,13 @@ def place_camera(clip: Clip, keypoints: np.ndarray, shift: np.ndarray) -> tuple[
     return pose, camera, info
 
 
-def project(points: np.ndarray, cam_pose: np.ndarray, camera: pyrender.PerspectiveCamera) -> np.ndarray:
+def project(points: np.ndarray, cam_pose: np.ndarray, camera: pyrender.PerspectiveCamera,
+            width: int, height: int) -> np.ndarray:
     """World points (..., 3) -> image pixels (..., 2), x right, y down."""
-    proj = camera.get_projection_matrix(WIDTH, HEIGHT) @ np.linalg.inv(cam_pose)
+    proj = camera.get_projection_matrix(width, height) @ np.linalg.inv(cam_pose)
     h = np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1) @ proj.T
     ndc = h[..., :3] / h[..., 3:4]
-    return np.stack([(ndc[..., 0] + 1) / 2 * WIDTH, (1 - ndc[..., 1]) / 2 * HEIGHT], axis=-1)
+    return np.stack([(ndc[..., 0] + 1) / 2 * width, (1 - ndc[..., 1]) / 2 * height], axis=-1)
 
 
 # --- ground truth ----------------------------------------------------------------------
@@ -380,10 +383,11 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
     trunk = np.full(n_frames, np.nan) if lying else geometry.trunk_inclination(xy33, side)
     raise_ = geometry.leg_raise(xy33, side) if lying else np.full(n_frames, np.nan)
     spine = tl["values"]["spine"][:n_frames]
-    pp = peak_to_peak(tl["oscillation"], FPS)[:n_frames]
+    width, height, fps = clip.width, clip.height, clip.fps
+    pp = peak_to_peak(tl["oscillation"], fps)[:n_frames]
     needed = [LANDMARK_NAMES.index(f"{s}_{j}") for s in ("left", "right") for j in NEEDED]
     pts = xy33[:, needed]
-    in_frame = np.all((pts[..., 0] >= 0) & (pts[..., 0] < WIDTH) & (pts[..., 1] >= 0) & (pts[..., 1] < HEIGHT), axis=1)
+    in_frame = np.all((pts[..., 0] >= 0) & (pts[..., 0] < width) & (pts[..., 1] >= 0) & (pts[..., 1] < height), axis=1)
     have = [i for i, name in enumerate(LANDMARK_NAMES) if name in COCO_TO_MEDIAPIPE.values()]
     soft = clip.stretch == "seated-chair-soft-knee"
     frames, in_position = [], []
@@ -419,8 +423,8 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
             j = i
             while j + 1 < n_frames and in_position[j + 1]:
                 j += 1
-            if (j - i + 1) / FPS >= 1.0:  # SPEC: lapses and blips under 1 s do not make a hold
-                holds.append({"side": side, "start": round(i / FPS, 4), "end": round((j + 1) / FPS, 4)})
+            if (j - i + 1) / fps >= 1.0:  # SPEC: lapses and blips under 1 s do not make a hold
+                holds.append({"side": side, "start": round(i / fps, 4), "end": round((j + 1) / fps, 4)})
             i = j + 1
         else:
             i += 1
@@ -430,9 +434,9 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
         "exercise": clip.stretch,
         "side": side,
         "near_side": camera_info["near_side"],
-        "fps": float(FPS),
-        "width": WIDTH,
-        "height": HEIGHT,
+        "fps": float(fps),
+        "width": width,
+        "height": height,
         "frame_count": n_frames,
         "seed": clip.seed,
         "shows": clip.shows,
@@ -440,6 +444,7 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
         "subject": asdict(clip.subject),
         "camera": {**asdict(clip.camera), **camera_info},
         "lighting": asdict(clip.lighting),
+        "room": asdict(clip.room),
         "timeline": [asdict(s) for s in clip.timeline],
         "start_pose": clip.start,
         "renderer": {"anny": anny.__version__, "keypoints": "anny coco regressor", "straight_knee_reads": STRAIGHT_KNEE_READS},
@@ -463,16 +468,20 @@ def build_scene(clip: Clip, body: Body, cam_pose: np.ndarray, camera: pyrender.P
                 x_sign: float, verts: np.ndarray) -> tuple[pyrender.Scene, pyrender.Node | None]:
     amb = clip.lighting.ambient
     sc = pyrender.Scene(bg_color=(0.9, 0.9, 0.9, 1.0), ambient_light=(amb, amb, amb))
-    for mesh in scene.room(x_sign, centre_y=0.0):
+    room = clip.room
+    for mesh in scene.room(x_sign, centre_y=0.0, wall=room.wall, floor=room.floor):
         sc.add(mesh)
     chair_node = None
     if clip.stretch in ("seated-chair", "seated-chair-soft-knee"):
         chair_node = pyrender.Node(children=[])
         sc.add_node(chair_node)
-        for mesh in scene.Chair(seat_height=body.seat_height, front_y=body.seat_front).meshes():
+        kind = scene.Bed if room.support == "bed" else scene.Chair
+        extra = {"colour": room.support_colour} if room.support_colour else {}
+        for mesh in kind(seat_height=body.seat_height, front_y=body.seat_front, **extra).meshes():
             sc.add(mesh, parent_node=chair_node)
-    else:
-        sc.add(scene.mat(centre_y=-0.2 if clip.stretch == "seated-floor" else 0.0))
+    elif room.support != "floor":
+        extra = {"colour": room.support_colour} if room.support_colour else {}
+        sc.add(scene.mat(centre_y=-0.2 if clip.stretch == "seated-floor" else 0.0, **extra))
     if clip.stretch == "supine-doorway":
         s = "L" if clip.side == "left" else "R"
         leg = body._bones_mask((f"upperleg01.{s}", f"upperleg02.{s}", f"lowerleg01.{s}", f"lowerleg02.{s}"))
@@ -493,7 +502,7 @@ def render_clip(clip: Clip, model: anny.Anny, regressor: anny.KeypointsRegressor
     values = {k: v + (tl["oscillation"] if k == ("raise" if body.lying else "lean") else 0.0) for k, v in tl["values"].items()}
     verts, kps, _ = body.pose(values)
     cam_pose, camera, cam_info = place_camera(clip, kps, values["shift"])
-    xy = project(kps, cam_pose, camera)
+    xy = project(kps, cam_pose, camera, clip.width, clip.height)
     xy33 = np.full((len(xy), len(LANDMARK_NAMES), 2), np.nan)
     for coco, mp_name in COCO_TO_MEDIAPIPE.items():
         xy33[:, LANDMARK_NAMES.index(mp_name)] = xy[:, body.kp_index[coco]]
@@ -502,15 +511,16 @@ def render_clip(clip: Clip, model: anny.Anny, regressor: anny.KeypointsRegressor
 
     hold_frame = int(np.argmax(values["raise"])) if body.lying else 0
     sc, chair_node = build_scene(clip, body, cam_pose, camera, cam_info["x_sign"], verts[hold_frame:hold_frame + 1])
-    renderer = pyrender.OffscreenRenderer(WIDTH, HEIGHT)
+    renderer = pyrender.OffscreenRenderer(clip.width, clip.height)
     material = pyrender.MetallicRoughnessMaterial(baseColorFactor=(1.0, 1.0, 1.0, 1.0), metallicFactor=0.0, roughnessFactor=0.7)
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path = out_dir / f"{clip.name}.mp4"
     container = av.open(str(video_path), mode="w")
-    stream = container.add_stream("libx264", rate=FPS)
-    stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+    stream = container.add_stream("libx264", rate=clip.fps)
+    stream.width, stream.height, stream.pix_fmt = clip.width, clip.height, "yuv420p"
     # One thread and fixed options: the same frames always encode to the same bytes.
-    stream.options = {"crf": str(CRF), "g": str(GOP), "preset": "medium", "threads": "1"}
+    # A keyframe every 2 s whatever the frame rate.
+    stream.options = {"crf": str(CRF), "g": str(2 * clip.fps), "preset": "medium", "threads": "1"}
     person_node = strap_nodes = None
     strap_nodes = []
     s = clip.side
@@ -552,16 +562,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: sample_videos/)")
     parser.add_argument("--all", action="store_true", help="render every clip")
     parser.add_argument("--frames", type=int, default=None, help="render only the first N frames")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="leave out clips whose ground truth is already in --out (resume a build)")
+    parser.add_argument("--corpus", action="store_true",
+                        help="the clips are the training/validation corpus's (corpus.py), not the samples")
     args = parser.parse_args(argv)
-    names = [c.name for c in clip_data.CLIPS] if args.all else args.clips
-    unknown = [n for n in names if n not in clip_data.BY_NAME]
+    if args.corpus:
+        import corpus
+
+        catalogue = corpus.BY_NAME
+    else:
+        catalogue = clip_data.BY_NAME
+    names = list(catalogue) if args.all else args.clips
+    unknown = [n for n in names if n not in catalogue]
     if unknown or not names:
-        parser.error(f"unknown clip(s) {unknown}; choose from {sorted(clip_data.BY_NAME)}" if unknown else "name a clip or pass --all")
+        parser.error(f"unknown clip(s) {unknown}; choose from {sorted(catalogue)}" if unknown else "name a clip or pass --all")
     model = anny.Anny()
     regressor = anny.KeypointsRegressor.coco(model)
     for name in names:
+        if args.skip_existing and (args.out / f"{name}.json").exists():
+            continue
         t0 = time.time()
-        truth = render_clip(clip_data.BY_NAME[name], model, regressor, args.out, args.frames)
+        clip = catalogue[name]
+        truth = render_clip(clip, model, regressor, args.out, args.frames)
+        if args.corpus:  # the split travels with the clip, so no later step can mix them up
+            truth["split"] = corpus.split_of_clip(clip)
+            (args.out / f"{clip.name}.json").write_text(json.dumps(truth, separators=(",", ":")) + "\n")
         print(f"{name}: {truth['frame_count']} frames, {len(truth['holds'])} hold(s), {time.time() - t0:.0f} s", flush=True)
     return 0
 

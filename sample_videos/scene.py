@@ -52,28 +52,52 @@ class Chair:
     front_y: float  # y of the seat's front edge
     width: float = 0.46
     depth: float = 0.44
+    colour: RGB = CHAIR_COLOUR
 
     def meshes(self) -> list[pyrender.Mesh]:
         t = 0.04
         back_y = self.front_y + self.depth
         cy = (self.front_y + back_y) / 2
-        parts = [box((0.0, cy, self.seat_height - t / 2), (self.width, self.depth, t), CHAIR_COLOUR)]
+        parts = [box((0.0, cy, self.seat_height - t / 2), (self.width, self.depth, t), self.colour)]
         leg_h = self.seat_height - t
         for x in (-self.width / 2 + t / 2, self.width / 2 - t / 2):
             for y in (self.front_y + t / 2, back_y - t / 2):
-                parts.append(box((x, y, leg_h / 2), (t, t, leg_h), CHAIR_COLOUR))
+                parts.append(box((x, y, leg_h / 2), (t, t, leg_h), self.colour))
             # Backrest posts and rail.
-            parts.append(box((x, back_y - t / 2, self.seat_height + 0.22), (t, t, 0.44), CHAIR_COLOUR))
-        parts.append(box((0.0, back_y - t / 2, self.seat_height + 0.36), (self.width, t, 0.16), CHAIR_COLOUR))
+            parts.append(box((x, back_y - t / 2, self.seat_height + 0.22), (t, t, 0.44), self.colour))
+        parts.append(box((0.0, back_y - t / 2, self.seat_height + 0.36), (self.width, t, 0.16), self.colour))
         return parts
 
 
-def room(camera_x_sign: float, centre_y: float) -> list[pyrender.Mesh]:
+BED_COLOUR: RGB = (0.70, 0.72, 0.80)
+
+
+@dataclass(frozen=True)
+class Bed:
+    """The edge of a bed: a deep, wide block with a cover, no backrest; the person sits at its front edge."""
+
+    seat_height: float
+    front_y: float
+    width: float = 1.4
+    depth: float = 2.0
+    colour: RGB = BED_COLOUR
+
+    def meshes(self) -> list[pyrender.Mesh]:
+        cy = self.front_y + self.depth / 2
+        frame = tuple(c * 0.6 for c in self.colour)
+        return [
+            box((0.0, cy, self.seat_height / 2 - 0.05), (self.width, self.depth, self.seat_height - 0.1), frame),
+            box((0.0, cy, self.seat_height - 0.05), (self.width + 0.02, self.depth + 0.02, 0.1), self.colour),
+        ]
+
+
+def room(camera_x_sign: float, centre_y: float, wall: RGB = WALL_COLOUR,
+         floor: RGB = FLOOR_COLOUR) -> list[pyrender.Mesh]:
     """Floor, the wall behind the person (seen by the camera), a side wall and a picture."""
     wall_x = -camera_x_sign * 1.6
     meshes = [
-        box((0.0, centre_y, -0.01), (8.0, 10.0, 0.02), FLOOR_COLOUR),
-        box((wall_x - camera_x_sign * 0.05, centre_y, 1.5), (0.1, 10.0, 3.0), WALL_COLOUR),
+        box((0.0, centre_y, -0.01), (8.0, 10.0, 0.02), floor),
+        box((wall_x - camera_x_sign * 0.05, centre_y, 1.5), (0.1, 10.0, 3.0), wall),
         box((wall_x, centre_y, 0.05), (0.03, 10.0, 0.10), SKIRTING_COLOUR),
         # A framed picture and a window give the background some structure.
         box((wall_x, centre_y - 1.3, 1.55), (0.03, 0.62, 0.46), (0.20, 0.18, 0.16)),
@@ -84,8 +108,8 @@ def room(camera_x_sign: float, centre_y: float) -> list[pyrender.Mesh]:
     return meshes
 
 
-def mat(centre_y: float, length: float = 1.9) -> pyrender.Mesh:
-    return box((0.0, centre_y, 0.004), (0.62, length, 0.008), MAT_COLOUR)
+def mat(centre_y: float, length: float = 1.9, colour: RGB = MAT_COLOUR) -> pyrender.Mesh:
+    return box((0.0, centre_y, 0.004), (0.62, length, 0.008), colour)
 
 
 def door_jamb(x_side: float, face_y: float) -> pyrender.Mesh:
@@ -159,8 +183,10 @@ def paint_body(
     shoes: RGB,
     hair: RGB,
     seed: int,
+    long_sleeves: bool = False,
 ) -> np.ndarray:
-    """Per-vertex linear RGBA (float): skin, short-sleeved shirt, long trousers, shoes and hair.
+    """Per-vertex linear RGBA (float): skin, a short- or long-sleeved shirt, long trousers,
+    shoes and hair.
 
     Regions come from each vertex's dominant skinning bone plus a waist height, so the
     clothes follow the body through any pose.
@@ -175,11 +201,13 @@ def paint_body(
     torso = np.array([lab.startswith(("spine", "root")) for lab in labels])
     colours[leg | (torso & (z < waist_z))] = trousers
     skin_mask = np.array([lab.startswith(_SKIN_BONES) for lab in labels])
-    # Short sleeves: the lower half of the upper arm is bare.
-    elbow_z = rest_keypoints["left_elbow"][2]
-    shoulder_z = rest_keypoints["left_shoulder"][2]
-    upper_arm = np.array([lab.startswith("upperarm02") for lab in labels])
-    skin_mask |= upper_arm & (z < (elbow_z + shoulder_z) / 2)
+    if long_sleeves:  # the sleeve covers the forearm down to the wrist
+        skin_mask &= ~np.array([lab.startswith("lowerarm") for lab in labels])
+    else:  # short sleeves: the lower half of the upper arm is bare
+        elbow_z = rest_keypoints["left_elbow"][2]
+        shoulder_z = rest_keypoints["left_shoulder"][2]
+        upper_arm = np.array([lab.startswith("upperarm02") for lab in labels])
+        skin_mask |= upper_arm & (z < (elbow_z + shoulder_z) / 2)
     colours[skin_mask] = skin
     colours[np.array([lab.startswith(_SHOE_BONES) for lab in labels])] = shoes
     # Hair: the top and back of the head.

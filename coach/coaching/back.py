@@ -13,15 +13,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.measure.geometry import side_on_width
+from coach.measure.silhouette import FEATURE_NAMES
 from coach.params import BackParams
+from coach.pose.landmarks import Side
 from coach.pose.smoothing import LowPass
 from coach.pose.timebase import FrameRate, SampleWindow
+
+SOFTNESS = FEATURE_NAMES.index("softness")
+# A back edge this soft (share of the rays' samples in the mask's uncertain band) is a top
+# close in colour to the wall behind it: the cue then asks for contrast, not for a turn.
+SOFT_EDGE = 0.08
 
 
 @dataclass(frozen=True)
 class Back:
-    spine_flexion: float  # degrees beyond the upright baseline; NaN when not judged
+    spine_flexion: float  # degrees of rounding; NaN when not judged
     view_ok: bool  # side-on enough for the silhouette to show the spine's profile
+    unclear: bool = False  # the learned model does not trust what it sees (low contrast, mask astray)
 
 
 class BackCalibration:
@@ -33,15 +41,33 @@ class BackCalibration:
         # Kept from the last frame with a person: while nobody is in view, what the cue asks
         # for (sit tall, turn side-on) follows the last view seen.
         self.view_ok = False
+        self.unclear = False
+        self.soft_edge = False  # why it is unclear: the silhouette's edge is soft (low contrast)
+        self._error = LowPass(params.smoothing_hz)
+        self.model = None
+        if params.learned:
+            from coach.measure.back_model import shipped_model
+
+            self.model = shipped_model()
+
+    @property
+    def ready(self) -> bool:
+        """The back can be judged: the learned model needs no upright baseline."""
+        return self.model is not None or self.baseline is not None
 
     def reset(self) -> None:
         """Nobody in view: the smoothing starts afresh; the baseline stands."""
         self._smooth.reset()
+        self._error.reset()
 
-    def update(self, xy: np.ndarray, back_raw: float, lean: float, t: float, collecting: bool) -> Back:
+    def update(self, xy: np.ndarray, back_raw: float, lean: float, t: float, collecting: bool,
+               features: np.ndarray | None = None, side: Side = "left") -> Back:
         """``lean`` is this frame's trunk inclination; ``collecting``: the person is not in a
-        hold (setup, positioning or rest), so upright sitting may teach the baseline."""
+        hold (setup, positioning or rest), so upright sitting may teach the baseline.
+        ``features`` (coach.measure.silhouette) and ``side`` feed the learned model."""
         self.view_ok = bool(side_on_width(xy) <= self.params.view_max_width)
+        if self.model is not None:
+            return self._learned(xy, t, features, side)
         flexion = math.nan
         if self.view_ok and math.isfinite(back_raw):
             back = float(self._smooth(np.array(back_raw), t))
@@ -53,3 +79,22 @@ class BackCalibration:
             if self.baseline is not None and math.isfinite(lean):
                 flexion = back - self.baseline - self.params.hinge_shift_per_deg * max(lean, 0.0)
         return Back(flexion, self.view_ok)
+
+    def _learned(self, xy: np.ndarray, t: float, features: np.ndarray | None, side: Side) -> Back:
+        from coach.measure.back_model import model_inputs
+
+        flexion = math.nan
+        self.unclear = False
+        if self.view_ok and features is not None:
+            estimate, error = self.model.predict(model_inputs(features, xy, side))
+            if math.isfinite(estimate[0]):
+                smoothed = float(self._smooth(np.array(estimate[0]), t))
+                expected = float(self._error(np.array(error[0]), t))
+                self.soft_edge = bool(features[SOFTNESS] > SOFT_EDGE)
+                if expected > self.params.max_expected_error_deg:
+                    self.unclear = True
+                else:
+                    flexion = smoothed
+            else:
+                self.unclear = True
+        return Back(flexion, self.view_ok, self.unclear)

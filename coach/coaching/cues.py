@@ -19,6 +19,12 @@ from coach.rules.stretches import Stretch
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
 # From an oblique view the back cannot be judged (BackParams.view_max_width).
 TURN_SIDE_ON_CUE = "Turn a little more side-on so I can check your back"
+# The learned back model does not trust what it sees (coach.measure.back_model): say why, so
+# the person can fix it, instead of guessing a fault.
+BACK_UNCLEAR_CUE = {
+    "contrast": "I can't see your back clearly: wear a top that stands out from the wall behind you",
+    "view": "I can't see your back clearly: sit side-on with your whole back in view",
+}
 # A hold whose timer is paused (out of position for under a second, no fault shown) is not
 # going well: the cue says what the timer is waiting for instead of praising.
 PAUSED_CUE = "Timer paused: ease back into the stretch"
@@ -37,7 +43,7 @@ class CueBoard:
 
     def _guidance(self, phase: Phase, rep: int, reps: int, switching: bool, sit_tall: bool,
                   turn_side_on: bool, paused: bool, blocking: list[str], person_seen: bool,
-                  side: str, rest_remaining: float) -> tuple[str, str]:
+                  side: str, rest_remaining: float, back_unclear: str | None = None) -> tuple[str, str]:
         if phase == "setup" and not person_seen:
             return NO_PERSON_CUE, "setup"
         if phase == "setup":
@@ -51,6 +57,8 @@ class CueBoard:
             return f"To start the timer: {text[0].lower()}{text[1:]}", "positioning"
         if phase == "positioning" and turn_side_on:
             return TURN_SIDE_ON_CUE, "positioning"
+        if phase == "positioning" and back_unclear:
+            return BACK_UNCLEAR_CUE[back_unclear], "positioning"
         if phase == "positioning" and sit_tall:
             return SIT_TALL_CUE, "positioning"
         if phase == "positioning":
@@ -84,7 +92,8 @@ class CueBoard:
     def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
                switching: bool = False, sit_tall: bool = False,
                person_seen: bool = True, turn_side_on: bool = False, paused: bool = False,
-               blocking: list[str] | None = None, side: str = "left", rest_remaining: float = 0.0) -> Cue:
+               blocking: list[str] | None = None, side: str = "left", rest_remaining: float = 0.0,
+               back_unclear: str | None = None) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now."""
         ranked = [c for c in PRIORITY if c in faults]
         new = [c for c in ranked if c not in self._faults_before]
@@ -96,7 +105,7 @@ class CueBoard:
                 text = NO_PERSON_CUE
         else:
             text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on, paused,
-                                          blocking or [], person_seen, side, rest_remaining)
+                                          blocking or [], person_seen, side, rest_remaining, back_unclear)
             correction = False
         current = self._current
         if current is not None and current.text != text and current.is_correction and phase in ("positioning", "holding"):

@@ -103,7 +103,8 @@ class Engine:
             measures.update(landmark_measures(tracked.xy, self.side, s.posture))
             if s.posture == "seated":
                 back = self.back.update(tracked.xy, obs.back_raw, measures["trunk_inclination"], obs.t,
-                                        collecting=phase_before in ("setup", "positioning", "rest"))
+                                        collecting=phase_before in ("setup", "positioning", "rest"),
+                                        features=obs.back_features, side=self.side)
                 measures["spine_flexion"] = back.spine_flexion
             entry = measures[s.entry.measure]
             evidence = Evidence(obs.t, tracked.xy, tracked.visibility, obs.width, obs.height, self.side,
@@ -116,10 +117,13 @@ class Engine:
         judgement = self.judge.update(obs.t, evidence, self.side, correcting)
         checks_back = "hip_hinge" in judgement.checks
         back_view = s.posture == "seated" and self.back.view_ok
-        needs_calibration = checks_back and back_view and self.back.baseline is None
+        needs_calibration = checks_back and back_view and not self.back.ready
+        # A back the model cannot read clearly starts no hold (a rounded back must never start
+        # one), but, like any unknown, it does not stop one already running.
+        unclear = checks_back and back_view and evidence is not None and self.back.unclear
         placed = evidence is not None and in_position(
             judgement.statuses, judgement.confirmed, measures[s.entry.measure], s.entry.minimum.value,
-            holding=phase_before == "holding", back_unjudged=needs_calibration)
+            holding=phase_before == "holding", back_unjudged=needs_calibration or unclear)
         side_before = self.side
         # The clock stops from the moment a fault began, not 0.5 s later when it is shown.
         events = timer.update(obs.t, ready=judgement.statuses.get("in_frame") == "ok", in_position=placed,
@@ -133,6 +137,7 @@ class Engine:
                                timer.rep, timer.reps, switching, sit_tall=needs_calibration,
                                person_seen=evidence is not None,
                                turn_side_on=checks_back and evidence is not None and not back_view,
+                               back_unclear=("contrast" if self.back.soft_edge else "view") if unclear else None,
                                paused=timer.paused, blocking=judgement.confirmed, side=self.side,
                                rest_remaining=timer.rest_remaining)
         return CoachFrame(

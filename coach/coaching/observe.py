@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.measure import geometry
+from coach.measure.silhouette import back_features
 from coach.measure.spine import back_flexion
 from coach.params import BackParams
 from coach.pose.estimator import Pose
@@ -29,6 +30,8 @@ class Observation:
     visibility: np.ndarray | None = None  # (33,)
     z: np.ndarray | None = None  # (33,) MediaPipe's relative depth
     back_raw: float = math.nan  # the silhouette's back flexion, before any baseline (seated only)
+    # coach.measure.silhouette's feature vector (seated only): what the back model reads
+    back_features: np.ndarray | None = None
 
     @property
     def detected(self) -> bool:
@@ -51,5 +54,6 @@ def measure_back(xy: np.ndarray, mask: np.ndarray | None, posture: Posture,
 def observe(pose: Pose, t: float, posture: Posture, params: BackParams = BackParams()) -> Observation:
     if not pose.detected:
         return Observation(t, pose.width, pose.height)
+    features = back_features(pose.mask, pose.xy) if posture == "seated" and pose.mask is not None else None
     return Observation(t, pose.width, pose.height, pose.xy, pose.visibility, pose.z,
-                       measure_back(pose.xy, pose.mask, posture, params))
+                       measure_back(pose.xy, pose.mask, posture, params), features)

@@ -28,11 +28,17 @@ from coach.lab.groundtruth import load_groundtruth
 from coach.measure import geometry
 from coach.measure.measures import BY_NAME as MEASURE_SPECS
 from coach.measure.measures import RECORDED
+from coach.measure.silhouette import N_FEATURES, back_features
+from coach.params import BackParams, CoachParams
 from coach.pose.estimator import Pose, PoseEstimator
 from coach.pose.video import read_frames
 from coach.rules.checks import LABELLED as CHECKS
 from coach.rules.stretches import get_stretch
 from coach.rules.verdicts import FAULT, OK, count_reversals, threshold_status
+
+# "today": the engine as it was before issue 11 (the silhouette's bend against the person's
+# upright baseline), scored beside the current one on the corpus.
+TODAY = CoachParams(back=BackParams(learned=False))
 
 # The naive engine calls a back rounded when ear-shoulder-hip bends below this: upright
 # sitting already reads 159-165 (RECIPES.md), so anything stricter flags everyone.
@@ -50,6 +56,8 @@ class ClipPoses:
     back_raw: np.ndarray  # (T,)
     width: int
     height: int
+    # (T, silhouette.N_FEATURES) what the mask says about the back (seated), NaN otherwise
+    features: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
@@ -61,9 +69,28 @@ class ClipPoses:
         for i, t in enumerate(self.t):
             if detected[i]:
                 yield Observation(float(t), self.width, self.height, self.xy[i], self.visibility[i], self.z[i],
-                                  float(self.back_raw[i]))
+                                  float(self.back_raw[i]),
+                                  None if self.features is None else self.features[i])
             else:
                 yield Observation(float(t), self.width, self.height)
+
+
+def save_poses(path: Path, poses: ClipPoses, dtype: type = np.float64) -> None:
+    """Write ``poses`` compressed (the corpus passes float32: a 30 s clip is then ~0.3 MB)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part.npz")
+    features = poses.features if poses.features is not None else np.full((len(poses.t), N_FEATURES), np.nan)
+    np.savez_compressed(tmp, t=poses.t, xy=poses.xy.astype(dtype), visibility=poses.visibility.astype(dtype),
+                        z=poses.z.astype(dtype), back_raw=poses.back_raw.astype(dtype),
+                        features=features.astype(dtype), width=poses.width, height=poses.height)
+    tmp.replace(path)  # a killed build never leaves half a file under the real name
+
+
+def load_poses(path: Path) -> ClipPoses:
+    d = np.load(path)
+    f64 = lambda k: np.asarray(d[k], dtype=float)  # noqa: E731
+    return ClipPoses(f64("t"), f64("xy"), f64("visibility"), f64("z"), f64("back_raw"), int(d["width"]),
+                     int(d["height"]), f64("features") if "features" in d else None)
 
 
 def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path | None = None) -> ClipPoses:
@@ -71,12 +98,11 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
     cache_file = None
     if cache is not None:
         digest = hashlib.sha256(video.read_bytes()).hexdigest()[:16]
-        cache_file = cache / f"{video.stem}.{model}.{digest}.npz"
+        cache_file = cache / f"{video.stem}.{model}.{digest}.v2.npz"
         if cache_file.exists():
-            d = np.load(cache_file)
-            return ClipPoses(d["t"], d["xy"], d["visibility"], d["z"], d["back_raw"], int(d["width"]), int(d["height"]))
+            return load_poses(cache_file)
     posture = get_stretch(exercise).posture
-    ts, xys, viss, zs, backs = [], [], [], [], []
+    ts, xys, viss, zs, backs, feats = [], [], [], [], [], []
     width = height = 0
     with PoseEstimator(model, color="rgb", segmentation=posture == "seated") as estimator:
         for frame in read_frames(video, color="rgb"):
@@ -88,22 +114,24 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
                 viss.append(pose.visibility)
                 zs.append(pose.z)
                 backs.append(measure_back(pose.xy, pose.mask, posture))  # what the live path measures
+                feats.append(back_features(pose.mask if posture == "seated" else None, pose.xy))
             else:
                 xys.append(np.full((33, 2), np.nan))
                 viss.append(np.zeros(33))
                 zs.append(np.full(33, np.nan))
                 backs.append(math.nan)
-    poses = ClipPoses(np.array(ts), np.array(xys), np.array(viss), np.array(zs), np.array(backs), width, height)
+                feats.append(np.full(N_FEATURES, np.nan))
+    poses = ClipPoses(np.array(ts), np.array(xys), np.array(viss), np.array(zs), np.array(backs), width, height,
+                      np.array(feats).reshape(len(ts), N_FEATURES))
     if cache_file is not None:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(cache_file, t=poses.t, xy=poses.xy, visibility=poses.visibility, z=poses.z,
-                            back_raw=poses.back_raw, width=width, height=height)
+        save_poses(cache_file, poses)
     return poses
 
 
-def run_engine(poses: ClipPoses, exercise: str, side: str) -> tuple[list[dict], list[dict]]:
+def run_engine(poses: ClipPoses, exercise: str, side: str,
+               params: CoachParams | None = None) -> tuple[list[dict], list[dict]]:
     """Per-frame records and holds of the coach engine, holds not cut at a target time."""
-    engine = Engine(exercise, side, hold_s=math.inf, reps=1, both_sides=False)
+    engine = Engine(exercise, side, hold_s=math.inf, reps=1, both_sides=False, params=params or CoachParams())
     recorder = Recorder(keep_frames=True)
     for obs in poses.observations():
         recorder.add(engine.update(obs))
@@ -225,19 +253,54 @@ def match_holds(truth: list[dict], predicted: list[dict]) -> dict:
             "missed": unmatched, "extra": len(predicted) - len(used), "errors": errors}
 
 
-def evaluate_clip(video: Path, model: str = "full", cache: Path | None = None) -> dict:
-    gt = load_groundtruth(video.with_suffix(".json"))
-    poses = extract_poses(video, gt["exercise"], model, cache)
-    result = {"clip": video.name, "exercise": gt["exercise"], "side": gt["side"], "frames": len(poses.t),
-              "coverage_detected": float(poses.detected.mean())}
-    records, holds = run_engine(poses, gt["exercise"], "auto")
+def evaluate_poses(gt: dict, poses: ClipPoses, name: str, params: CoachParams | None = None,
+                   baseline: CoachParams | None = None) -> dict:
+    """Score the coach (with ``params``), the naive engine and, if given, the coach with
+    ``baseline`` params (``today``) on one clip's poses."""
+    result = {"clip": name, "exercise": gt["exercise"], "side": gt["side"], "frames": len(poses.t),
+              "coverage_detected": float(poses.detected.mean()), "split": gt.get("split"),
+              "conditions": conditions(gt)}
+    records, holds = run_engine(poses, gt["exercise"], "auto", params)
     sides = [r["side"] for r in records if r["phase"] in ("holding",)]
     result["side_detected"] = max(set(sides), key=sides.count) if sides else None
     result["coach"] = score(gt, records, holds)
     # The naive engine is given the true side: it has no side detection at all.
     naive_records, naive_holds = run_naive(poses, gt["exercise"], gt["side"])
     result["naive"] = score(gt, naive_records, naive_holds)
+    if baseline is not None:
+        result["today"] = score(gt, *run_engine(poses, gt["exercise"], "auto", baseline))
     return result
+
+
+def evaluate_clip(video: Path, model: str = "full", cache: Path | None = None) -> dict:
+    gt = load_groundtruth(video.with_suffix(".json"))
+    return evaluate_poses(gt, extract_poses(video, gt["exercise"], model, cache), video.name)
+
+
+def _luminance(rgb) -> float:
+    r, g, b = (float(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def conditions(gt: dict) -> dict[str, str]:
+    """The conditions a clip was filmed under, in the buckets the report breaks down by."""
+    cam = gt.get("camera", {})
+    out = {"fps": f"{gt.get('fps', 15):.0f} fps", "size": f"{gt.get('width')}x{gt.get('height')}"}
+    shirt, wall = gt.get("subject", {}).get("shirt"), gt.get("room", {}).get("wall")
+    if shirt and wall:
+        c = abs(_luminance(shirt) - _luminance(wall))
+        out["contrast"] = "low (<0.15)" if c < 0.15 else "mid (0.15-0.4)" if c < 0.4 else "high (>0.4)"
+    if "yaw" in cam:
+        y = abs(float(cam["yaw"]))
+        out["yaw"] = "0-8 deg" if y <= 8 else "8-15 deg" if y <= 15 else "15-20 deg"
+    if "height" in cam:
+        h = float(cam["height"])
+        out["camera height"] = "low (<0.8 m)" if h < 0.8 else "mid (0.8-1.1 m)" if h <= 1.1 else "high (>1.1 m)"
+    if "distance" in cam:
+        d = float(cam["distance"])
+        out["distance"] = "2.0-2.5 m" if d < 2.5 else "2.5-3.0 m" if d < 3.0 else "3.0-3.5+ m"
+    out["stretch"] = gt["exercise"]
+    return out
 
 
 def pooled(results: list[dict], engine: str) -> dict:
@@ -281,8 +344,13 @@ def _fmt(value, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def engines_of(results: list[dict]) -> tuple[str, ...]:
+    return tuple(e for e in ("coach", "today", "naive") if results and all(e in r for r in results))
+
+
 def format_report(results: list[dict]) -> str:
-    """The per-clip table and the totals, coach beside naive, with the targets."""
+    """The per-clip table and the totals, coach beside naive (and today's engine), with the targets."""
+    engines = engines_of(results)
     lines = []
     head = (f"{'clip':42s} {'engine':6s} {'knee':>5s} {'hip':>5s} {'trunk':>5s} {'leg':>5s}  "
             f"{'F1 knee':>7s} {'F1 back':>7s} {'F1 bnc':>7s} {'cov':>5s}  {'holds':>7s} {'start':>6s} {'dur':>6s}")
@@ -291,7 +359,7 @@ def format_report(results: list[dict]) -> str:
     lines.append(head)
     lines.append("-" * len(head))
     for r in results:
-        for engine in ("coach", "naive"):
+        for engine in engines:
             s = r[engine]
             checks = s["checks"]
             cov = [c["coverage"] for c in checks.values()]
@@ -309,7 +377,7 @@ def format_report(results: list[dict]) -> str:
     lines.append("")
     lines.append("Totals (targets: knee and trunk MAE <= 3, hip <= 4, F1 >= 0.95 per check, hold start and "
                  "duration within 1 s)")
-    for engine in ("coach", "naive"):
+    for engine in engines:
         t = pooled(results, engine)
         mae = "  ".join(f"{m} {_fmt(v)} (max {_fmt(t['max_error'][m])})" for m, v in t["mae"].items())
         f1 = "  ".join(f"{c} P {_fmt(v['precision'], 2)} R {_fmt(v['recall'], 2)} F1 {_fmt(v['f1'], 2)} "
@@ -320,6 +388,37 @@ def format_report(results: list[dict]) -> str:
         lines.append(f"[{engine}] holds: matched {h['matched']}/{h['truth']}, extra {h['extra']}, start error mean "
                      f"{_fmt(h['start_mae'], 2)} max {_fmt(h['start_max'], 2)} s, duration error mean "
                      f"{_fmt(h['duration_mae'], 2)} max {_fmt(h['duration_max'], 2)} s")
+    return "\n".join(lines)
+
+
+def _summary_row(results: list[dict], engine: str) -> str:
+    t = pooled(results, engine)
+    mae = t["mae"]
+    checks = t["checks"]
+    h = t["holds"]
+    return (f"{engine:6s} {_fmt(mae.get('knee_angle')):>5s} {_fmt(mae.get('hip_angle')):>5s} "
+            f"{_fmt(mae.get('trunk_inclination')):>5s} {_fmt(mae.get('leg_raise')):>5s}  "
+            + "".join(f"{_fmt(checks.get(c, {}).get('f1'), 2):>7s} " for c in CHECKS)
+            + "".join(f"{_fmt(checks.get(c, {}).get('coverage'), 2):>5s} " for c in CHECKS)
+            + f" {h['matched']}/{h['truth']}(+{h['extra']}) {_fmt(h['start_mae']):>5s} {_fmt(h['duration_mae']):>5s}")
+
+
+def format_breakdown(results: list[dict]) -> str:
+    """Pooled numbers per condition bucket (contrast, yaw, camera height, distance, fps, ...)."""
+    engines = engines_of(results)
+    head = (f"{'condition':28s} {'clips':>5s} {'engine':6s} {'knee':>5s} {'hip':>5s} {'trunk':>5s} {'leg':>5s}  "
+            + "".join(f"{'F1 ' + c[:4]:>7s} " for c in CHECKS) + "".join(f"{'cv ' + c[:2]:>5s} " for c in CHECKS)
+            + f" {'holds':>9s} {'start':>5s} {'dur':>5s}")
+    lines = ["By condition (pooled; MAE degrees; cv = coverage; holds matched/true(+extra), mean abs start and "
+             "duration error, s)", head, "-" * len(head)]
+    keys = sorted({k for r in results for k in r.get("conditions", {})})
+    for key in keys:
+        for bucket in sorted({r["conditions"][key] for r in results if key in r.get("conditions", {})}):
+            group = [r for r in results if r.get("conditions", {}).get(key) == bucket]
+            for i, engine in enumerate(engines):
+                label = f"{key}: {bucket}" if i == 0 else ""
+                count = str(len(group)) if i == 0 else ""
+                lines.append(f"{label:28s} {count:>5s} " + _summary_row(group, engine))
     return "\n".join(lines)
 
 

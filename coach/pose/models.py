@@ -114,3 +114,19 @@ def verify_model(path: Path, *, check_sha256: bool = True) -> None:
     if any(info.compress_type != zipfile.ZIP_STORED for info in infos):
         # MediaPipe rejects these with "Expected uncompressed zip archive".
         raise ModelFileError(f"pose model {shown} is a compressed zip (must be stored); {hint}")
+
+
+def verify_listed(path: Path) -> None:
+    """Raise ModelFileError unless ``path`` exists and matches its manifest entry (for the
+    models that are not pose bundles, e.g. the back model, rebuilt by
+    ``coach corpus train-back``)."""
+    path = Path(path)
+    shown = _display(path)
+    hint = "rebuild it with: coach corpus train-back"
+    if not path.is_file():
+        raise ModelFileError(f"model {shown} is missing; {hint}")
+    expected = read_manifest().get(path.name)
+    if expected is None:
+        raise ModelFileError(f"model {shown} is not listed in models/MANIFEST.sha256; {hint}")
+    if _sha256(path) != expected:
+        raise ModelFileError(f"model {shown} is corrupt (sha256 differs from models/MANIFEST.sha256); {hint}")

@@ -1,0 +1,155 @@
+"""The randomised corpus (sample_videos/corpus.py) built, stored compactly and loaded.
+
+``coach corpus build`` is one command, seeded and resumable: it asks the render venv for the
+clips not rendered yet (``sample_videos/render.py --corpus --skip-existing``), runs MediaPipe
+over each new video once, and keeps only what learning and scoring need: per frame the
+landmarks, visibilities, depths, today's back measure and the silhouette features
+(coach.measure.silhouette), plus the ground truth (gzipped JSON). The videos are thrown away
+(``--keep-video`` keeps them), so the stored corpus is a few MB and retraining never needs a
+re-render. Every clip's ground truth carries its split (``train`` / ``validation``, by person).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from coach.lab.evaluation import ClipPoses, extract_poses, load_poses, save_poses
+from coach.lab.groundtruth import validate_groundtruth
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS_DIR = REPO / "sample_videos" / "corpus"
+RENDER_DIR = REPO / "data" / "corpus-render"
+RENDER_PYTHON = REPO / ".venv-render" / "bin" / "python"
+SPLITS = ("train", "validation")
+
+
+def corpus_names() -> list[str]:
+    """Every clip of the corpus, in build order (sample_videos/corpus.py, no render deps)."""
+    sys.path.insert(0, str(REPO / "sample_videos"))
+    try:
+        import corpus as spec
+    finally:
+        sys.path.pop(0)
+    return [clip.name for clip in spec.CLIPS]
+
+
+def stored(out_dir: Path, name: str) -> bool:
+    return (out_dir / f"{name}.npz").exists() and (out_dir / f"{name}.json.gz").exists()
+
+
+def store_clip(out_dir: Path, video: Path, truth_file: Path) -> dict:
+    """MediaPipe over one rendered clip; the compact result written beside its truth."""
+    truth = validate_groundtruth(json.loads(truth_file.read_text()), str(truth_file))
+    if truth.get("split") not in SPLITS:
+        raise ValueError(f"{truth_file}: no split (an interrupted render?); delete it and build again")
+    poses = extract_poses(video, truth["exercise"])
+    save_poses(out_dir / f"{video.stem}.npz", poses, dtype=np.float32)
+    tmp = out_dir / f"{video.stem}.json.gz.part"
+    # mtime=0: the same truth always compresses to the same bytes (a clean git diff).
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        fh.write(json.dumps(truth, separators=(",", ":")).encode())
+    tmp.replace(out_dir / f"{video.stem}.json.gz")
+    return truth
+
+
+def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_python: Path = RENDER_PYTHON,
+          names: list[str] | None = None, keep_video: bool = False, batch: int = 4, render: bool = True,
+          log: Callable[[str], None] = print) -> int:
+    """Render and store every clip of ``names`` (default: the whole corpus) not stored yet.
+
+    Resumable: a clip counts as done once its two files exist; killing the build loses at
+    most the clips in flight. ``render=False`` stores only what is already rendered (while
+    a render runs elsewhere). Returns how many clips were added.
+    """
+    names = names or corpus_names()
+    todo = [n for n in names if not stored(out_dir, n)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    render_dir.mkdir(parents=True, exist_ok=True)
+    added = 0
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        need = [n for n in chunk if not (render_dir / f"{n}.json").exists()]
+        if need and not render:
+            chunk = [n for n in chunk if n not in need]
+        elif need:
+            if not render_python.exists():
+                raise FileNotFoundError(f"no render environment at {render_python}: see sample_videos/README.md "
+                                        "(Re-rendering) to create .venv-render")
+            subprocess.run([str(render_python), str(REPO / "sample_videos" / "render.py"), "--corpus",
+                            "--skip-existing", "--out", str(render_dir), *need], check=True)
+        for name in chunk:
+            video, truth_file = render_dir / f"{name}.mp4", render_dir / f"{name}.json"
+            truth = store_clip(out_dir, video, truth_file)
+            if not keep_video:
+                video.unlink()
+                truth_file.unlink()
+            added += 1
+            log(f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
+                f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
+    return added
+
+
+def load_clip(out_dir: Path, name: str) -> tuple[dict, ClipPoses]:
+    with gzip.open(out_dir / f"{name}.json.gz", "rt") as fh:
+        truth = validate_groundtruth(json.load(fh), f"{name}.json.gz")
+    return truth, load_poses(out_dir / f"{name}.npz")
+
+
+def load_corpus(out_dir: Path = CORPUS_DIR, split: str | None = None) -> Iterator[tuple[dict, ClipPoses]]:
+    """Every stored clip (of one split if given), in name order."""
+    for path in sorted(out_dir.glob("*.json.gz")):
+        name = path.name.removesuffix(".json.gz")
+        if not (out_dir / f"{name}.npz").exists():
+            continue
+        truth, poses = load_clip(out_dir, name)
+        if split is None or truth.get("split") == split:
+            yield truth, poses
+
+
+def status(out_dir: Path = CORPUS_DIR) -> str:
+    """Clips, frames, seconds and bytes stored per split, against the whole corpus."""
+    names = corpus_names()
+    rows: dict[str, list[int | float]] = {s: [0, 0, 0.0] for s in SPLITS}
+    size = 0
+    for name in names:
+        if not stored(out_dir, name):
+            continue
+        with gzip.open(out_dir / f"{name}.json.gz", "rt") as fh:
+            truth = json.load(fh)
+        row = rows[truth["split"]]
+        row[0] += 1
+        row[1] += truth["frame_count"]
+        row[2] += truth["frame_count"] / truth["fps"]
+        size += (out_dir / f"{name}.npz").stat().st_size + (out_dir / f"{name}.json.gz").stat().st_size
+    lines = [f"{out_dir}: {sum(r[0] for r in rows.values())} of {len(names)} clips stored, {size / 1e6:.1f} MB"]
+    for split, (clips, frames, seconds) in rows.items():
+        lines.append(f"  {split:10s} {clips:3d} clips {frames:6d} frames {seconds / 60:5.1f} min")
+    return "\n".join(lines)
+
+
+def evaluate_corpus(out_dir: Path, split: str | None, clips: tuple[str, ...] = ()) -> tuple[str, list[dict]]:
+    """The report of ``coach evaluate --corpus``: per clip, pooled, and by condition."""
+    from coach.lab.evaluation import (
+        TODAY,
+        evaluate_poses,
+        format_breakdown,
+        format_report,
+    )
+
+    results = [evaluate_poses(truth, poses, truth["clip"].removesuffix(".mp4"), baseline=TODAY)
+               for truth, poses in load_corpus(out_dir, split)
+               if not clips or truth["clip"].removesuffix(".mp4") in clips]
+    if not results:
+        raise ValueError(f"no stored corpus clips{' of split ' + split if split else ''} in {out_dir}: "
+                         "run `coach corpus build`")
+    people = sorted({r["clip"].split("-")[0] for r in results})
+    head = (f"Corpus {out_dir}, split {split or 'all'}: {len(results)} clips, {sum(r['frames'] for r in results)} "
+            f"frames, {len(people)} people ({', '.join(people)})")
+    return "\n\n".join([head, format_report(results), format_breakdown(results)]), results

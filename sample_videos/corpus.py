@@ -1,0 +1,228 @@
+"""The training and validation corpus as data: 24 bodies, 12 clothing schemes, random rooms,
+cameras and movements, every clip derived from one seed (nothing here imports render deps).
+
+The sample clips (clips.py) are four people and hand-written scripts; the coach was tuned on
+them, so they cannot say how it does on anyone else. This corpus is drawn at random from the
+ranges a home user brings (issue 11): age 20-80, both sexes, slim to heavy, short to tall;
+low-contrast clothing against the wall both ways; light 40-120 %; camera 2.0-3.5 m away,
+0.5-1.4 m high, yawed up to 20 degrees; 640x480 and 1280x720; 15 and 30 fps; chair, bed
+edge, floor and mat. The movements cover knee 120-180 degrees, hinges of 15-40 degrees,
+spine flexion up to 55 degrees with the pelvis tilting either way and the head up or down,
+looking down at the foot with a neutral spine, hands on thighs, shins or the knee, bounces of
+4-12 degrees peak to peak at 0.5-2 Hz, and slow settling in the seat that is not bouncing.
+
+**Split by person.** A quarter of the bodies, with their clothing, are the validation set
+(``VALIDATION_BODIES``): nothing may be fitted or tuned on their clips. The two low-contrast
+schemes appear in both halves, on different people.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from clips import LYING_START, SIT, Camera, Clip, Lighting, Room, Segment, Subject
+
+SEED = 2026
+N_BODIES = 24
+VALIDATION_BODIES = frozenset({0, 5, 10, 13, 18, 23})
+BASE_LIGHT = Lighting().intensity
+
+# (name, shirt, trousers, long sleeves, wall, floor): the first two are the low-contrast
+# cases (issue 11: white on off-white, black on dark grey); scheme = body index mod 12.
+CLOTHING: tuple[tuple[str, tuple, tuple, bool, tuple, tuple], ...] = (
+    ("white on off-white", (0.93, 0.93, 0.91), (0.85, 0.84, 0.80), False, (0.90, 0.89, 0.85), (0.72, 0.66, 0.58)),
+    ("black on dark grey", (0.07, 0.07, 0.08), (0.10, 0.10, 0.11), True, (0.22, 0.22, 0.23), (0.30, 0.26, 0.22)),
+    ("grey on grey", (0.50, 0.50, 0.52), (0.30, 0.30, 0.33), False, (0.58, 0.58, 0.58), (0.45, 0.35, 0.25)),
+    ("navy long sleeves, beige wall", (0.12, 0.16, 0.35), (0.20, 0.20, 0.22), True, (0.82, 0.76, 0.64), (0.55, 0.40, 0.27)),
+    ("red T-shirt, jeans", (0.70, 0.12, 0.12), (0.18, 0.26, 0.45), False, (0.80, 0.78, 0.72), (0.55, 0.40, 0.27)),
+    ("green long sleeves, khaki", (0.20, 0.45, 0.25), (0.55, 0.50, 0.35), True, (0.85, 0.85, 0.82), (0.40, 0.30, 0.22)),
+    ("beige on beige", (0.80, 0.72, 0.58), (0.55, 0.48, 0.38), True, (0.78, 0.72, 0.60), (0.50, 0.38, 0.26)),
+    ("yellow shirt, black trousers", (0.90, 0.78, 0.20), (0.08, 0.08, 0.09), False, (0.70, 0.75, 0.80), (0.35, 0.30, 0.28)),
+    ("charcoal hoodie, white wall", (0.20, 0.20, 0.22), (0.15, 0.15, 0.17), True, (0.95, 0.95, 0.95), (0.60, 0.50, 0.40)),
+    ("pink shirt, light blue wall", (0.90, 0.62, 0.70), (0.35, 0.35, 0.40), False, (0.68, 0.80, 0.90), (0.55, 0.45, 0.35)),
+    ("olive on dark green", (0.35, 0.38, 0.20), (0.25, 0.22, 0.18), True, (0.22, 0.32, 0.25), (0.35, 0.28, 0.20)),
+    ("white shirt, dark wall", (0.93, 0.93, 0.93), (0.20, 0.22, 0.30), False, (0.25, 0.25, 0.30), (0.45, 0.35, 0.25)),
+)
+SKIN = ((0.93, 0.78, 0.68), (0.86, 0.66, 0.53), (0.78, 0.56, 0.42), (0.60, 0.42, 0.30), (0.36, 0.23, 0.15))
+HAIR = ((0.05, 0.04, 0.04), (0.22, 0.13, 0.07), (0.45, 0.30, 0.15), (0.70, 0.55, 0.30))
+SHOES = ((0.92, 0.92, 0.92), (0.10, 0.08, 0.07), (0.30, 0.22, 0.16), (0.20, 0.25, 0.45))
+
+
+def age_parameter(years: float) -> float:
+    """anny's age axis: 0.5 is 25 years, 1.0 is 90 (the sample subjects: 68 y -> 0.88)."""
+    return 0.5 + (years - 25.0) / 65.0 * 0.5 if years >= 25 else 0.5 - (25.0 - years) * 0.015
+
+
+def body(index: int) -> Subject:
+    rng = random.Random(SEED * 1000 + index)
+    sex = "female" if index % 2 == 0 else "male"
+    years = rng.randint(20, 80)
+    name, shirt, trousers, long_sleeves, _, _ = CLOTHING[index % len(CLOTHING)]
+    hair = (0.75, 0.75, 0.72) if years > 58 and rng.random() < 0.7 else rng.choice(HAIR)
+    return Subject(
+        name=f"body{index:02d}", sex=sex, age_years=years,
+        phenotype={
+            "gender": 0.0 if sex == "female" else 1.0, "age": round(age_parameter(years), 3),
+            "muscle": round(rng.uniform(0.3, 0.8), 3), "weight": round(rng.uniform(0.2, 0.9), 3),
+            "height": round(rng.uniform(0.15, 0.9), 3), "proportions": round(rng.uniform(0.4, 0.6), 3),
+        },
+        skin=rng.choice(SKIN), shirt=shirt, trousers=trousers, shoes=rng.choice(SHOES), hair=hair,
+        long_sleeves=long_sleeves,
+    )
+
+
+def split_of(index: int) -> str:
+    return "validation" if index in VALIDATION_BODIES else "train"
+
+
+# --- movements -------------------------------------------------------------------------
+
+def _hold(seconds: float, **pose: float) -> Segment:
+    return Segment(seconds, "holding", dict(pose), oscillation_pp=1.0, oscillation_hz=0.25)
+
+
+def seated_script(rng: random.Random, kind: str, floor: bool, soft: bool) -> tuple[tuple[Segment, ...], str, tuple[str, ...]]:
+    """Sit upright, straighten the knee, hinge, hold, one event of ``kind``, hold, sit up."""
+    lean = rng.uniform(15.0, 40.0)
+    head = rng.uniform(8.0, 22.0)
+    arms = rng.uniform(-20.0, 15.0)
+    knee0 = rng.uniform(15.0, 25.0) if soft else rng.uniform(0.0, 4.0)
+    hold_pose = {"lean": lean, "head": head, "arms": arms}
+    segs = [Segment(rng.uniform(1.5, 2.0), "setup", {})]
+    if not floor:
+        segs.append(Segment(2.0, "positioning", {"knee": knee0}))
+    segs += [Segment(rng.uniform(2.0, 3.0), "positioning", hold_pose), _hold(rng.uniform(3.5, 5.0))]
+    faults: tuple[str, ...] = ()
+    if kind == "round":
+        spine = rng.uniform(30.0, 55.0)
+        tilt = rng.choice((rng.uniform(-0.4, 0.0), rng.uniform(0.0, 1.0), 0.0))
+        head_r = rng.choice((rng.uniform(0.0, 6.0), rng.uniform(25.0, 40.0)))
+        ramp = rng.uniform(2.0, 6.0)
+        segs += [Segment(ramp, "holding", {"spine": spine, "tilt": tilt, "head": head_r}, 1.0, 0.25),
+                 _hold(rng.uniform(3.0, 4.5)),
+                 Segment(rng.uniform(2.0, 3.0), "holding", {"spine": 0.0, "head": head}, 1.0, 0.25)]
+        shows = f"rounds the back to {spine:.0f} degrees over {ramp:.0f} s (pelvis tilt {tilt:+.1f}, head {head_r:.0f})"
+        faults = ("rounded back",)
+    elif kind == "mild-round":
+        spine = rng.uniform(12.0, 26.0)
+        segs += [Segment(3.0, "holding", {"spine": spine}, 1.0, 0.25), _hold(4.0),
+                 Segment(2.0, "holding", {"spine": 0.0}, 1.0, 0.25)]
+        shows = f"rounds a little, {spine:.0f} degrees, and straightens"
+    elif kind == "knee":
+        bend = rng.uniform(25.0, 60.0) if not soft else rng.uniform(45.0, 60.0)
+        segs += [Segment(1.5, "holding", {"knee": bend}, 1.0, 0.25), _hold(rng.uniform(3.0, 5.0)),
+                 Segment(1.5, "holding", {"knee": knee0}, 1.0, 0.25)]
+        shows = f"bends the knee by {bend:.0f} degrees and straightens it"
+        faults = ("bent knee",)
+    elif kind == "bounce":
+        pp, hz = rng.uniform(4.0, 12.0), rng.uniform(0.5, 2.0)
+        segs.append(Segment(rng.uniform(5.0, 6.5), "holding", {}, pp, hz))
+        shows = f"bounces {pp:.0f} degrees peak to peak at {hz:.1f} Hz"
+        faults = ("bouncing",)
+    elif kind == "settle":
+        delta = rng.choice((-1, 1)) * rng.uniform(4.0, 8.0)
+        segs += [Segment(3.0, "holding", {"lean": lean + delta}, 1.0, 0.25), _hold(2.0)]
+        shows = f"settles once, {delta:+.0f} degrees of lean over 3 s (not bouncing)"
+    elif kind == "look-down":
+        segs += [Segment(2.0, "holding", {"head": rng.uniform(35.0, 45.0)}, 1.0, 0.25), _hold(4.0),
+                 Segment(2.0, "holding", {"head": head}, 1.0, 0.25)]
+        shows = "looks down at the foot with a neutral spine"
+    elif kind == "hand-on-knee":
+        segs += [Segment(2.0, "holding", {"arms": rng.uniform(25.0, 40.0)}, 1.0, 0.25), _hold(4.0),
+                 Segment(2.0, "holding", {"arms": arms}, 1.0, 0.25)]
+        shows = "reaches a hand down to rest on the straight knee"
+    else:
+        raise ValueError(kind)
+    segs += [_hold(rng.uniform(3.5, 5.0)), Segment(2.0, "rest", {"lean": 0.0, "spine": 0.0, "head": 5.0})]
+    return tuple(segs), shows, faults
+
+
+def lying_script(rng: random.Random, stretch: str, kind: str) -> tuple[tuple[Segment, ...], str, tuple[str, ...]]:
+    raise_ = {"supine-thigh-hold": 90.0, "supine-strap": rng.uniform(55.0, 75.0),
+              "supine-doorway": rng.uniform(75.0, 88.0)}[stretch]
+    knee = rng.uniform(2.0, 6.0) if stretch == "supine-thigh-hold" else 0.0
+    arms = 0.0 if stretch == "supine-doorway" else 1.0
+    segs = [Segment(1.5, "setup", {})]
+    if stretch == "supine-thigh-hold":
+        segs += [Segment(3.0, "positioning", {"raise": raise_, "knee": 90.0, "arms": arms}),
+                 Segment(3.0, "positioning", {"knee": knee})]
+    else:
+        segs.append(Segment(3.5, "positioning", {"raise": raise_, "knee": knee, "arms": arms}))
+    segs.append(_hold(rng.uniform(4.0, 5.0)))
+    faults: tuple[str, ...] = ()
+    if kind == "knee":
+        bend = rng.uniform(30.0, 55.0)
+        segs += [Segment(1.5, "holding", {"knee": bend}, 1.0, 0.25), _hold(3.0),
+                 Segment(1.5, "holding", {"knee": knee}, 1.0, 0.25)]
+        shows, faults = f"lying, bends the raised knee by {bend:.0f} degrees", ("bent knee",)
+    elif kind == "bounce":
+        pp, hz = rng.uniform(5.0, 12.0), rng.uniform(0.5, 1.5)
+        segs.append(Segment(5.0, "holding", {}, pp, hz))
+        shows, faults = f"lying, pulls the leg in {pp:.0f} degrees peak to peak at {hz:.1f} Hz", ("bouncing",)
+    else:
+        shows = "lying, a steady hold"
+    # Lowering the leg with a bent knee ends the stretch (issue 11: not bouncing).
+    segs += [_hold(rng.uniform(3.5, 5.0)),
+             Segment(3.0, "rest", {"raise": 40.0, "knee": 80.0, "arms": 0.0}),
+             Segment(2.0, "rest", {"raise": 0.0, "knee": 0.0})]
+    return tuple(segs), f"{stretch}: {shows}", faults
+
+
+SEATED_KINDS = ("knee", "knee", "bounce", "bounce", "settle", "look-down", "hand-on-knee", "round")
+
+
+def clip_for(index: int, take: int) -> Clip:
+    """Body ``index``'s clip number ``take`` (0: a seated-chair back clip, 1: anything)."""
+    subject = body(index)
+    rng = random.Random(SEED * 100_000 + index * 10 + take)
+    _, _, _, _, wall, floor = CLOTHING[index % len(CLOTHING)]
+    if take == 0:
+        stretch = "seated-chair-soft-knee" if rng.random() < 0.15 else "seated-chair"
+        kind = rng.choice(("round", "round", "round", "look-down", "mild-round"))
+    else:
+        stretch = rng.choice(("seated-chair", "seated-chair", "seated-chair", "seated-floor",
+                              "supine-thigh-hold", "supine-strap", "supine-doorway"))
+        kind = (rng.choice(SEATED_KINDS) if stretch.startswith("seated")
+                else rng.choice(("knee", "bounce", "steady")))
+    side = rng.choice(("left", "right"))
+    lying = stretch.startswith("supine")
+    if lying:
+        timeline, shows, faults = lying_script(rng, stretch, kind)
+        start = LYING_START
+        support = rng.choice(("mat", "floor"))
+        height = rng.uniform(0.5, 0.9)
+    else:
+        floor_sit = stretch == "seated-floor"
+        timeline, shows, faults = seated_script(rng, kind, floor_sit, stretch == "seated-chair-soft-knee")
+        start = {"lean": 0.0, "spine": 0.0, "knee": 0.0, "head": 5.0} if floor_sit else SIT
+        support = rng.choice(("mat", "floor")) if floor_sit else rng.choice(("chair", "chair", "bed"))
+        height = rng.uniform(0.5, 1.4)
+    yaw = rng.uniform(-20.0, 20.0) if rng.random() < 0.5 else rng.uniform(-8.0, 8.0)
+    camera = Camera(side="near" if rng.random() < 0.75 else "far", height=round(height, 2),
+                    distance=round(rng.uniform(2.0, 3.5), 2), yaw=round(yaw, 1))
+    lighting = Lighting(intensity=round(BASE_LIGHT * rng.uniform(0.4, 1.2), 2), azimuth=rng.uniform(-30.0, 45.0),
+                        elevation=rng.uniform(35.0, 65.0), ambient=round(rng.uniform(0.2, 0.45), 2))
+    hd = rng.random() < 0.25
+    fps = 30 if rng.random() < 0.3 else 15
+    name = f"{subject.name}-{take}_{stretch}_{side}_{kind}"
+    return replace(
+        Clip(name, stretch, side, subject, camera, lighting, timeline, seed=SEED + index * 10 + take,
+             shows=shows, start=start, faults=faults),
+        room=Room(wall=wall, floor=floor, support=support),
+        width=1280 if hd else 640, height=720 if hd else 480, fps=fps,
+    )
+
+
+def corpus_clips() -> list[Clip]:
+    """Every corpus clip, in build order: each body's back clip first, then the others, so
+    that a partly built corpus is still balanced across people and the split."""
+    return [clip_for(i, take) for take in (0, 1) for i in range(N_BODIES)]
+
+
+def split_of_clip(clip: Clip) -> str:
+    return split_of(int(clip.subject.name.removeprefix("body")))
+
+
+CLIPS = tuple(corpus_clips())
+BY_NAME = {c.name: c for c in CLIPS}

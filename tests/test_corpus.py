@@ -1,0 +1,121 @@
+"""The corpus as data (bodies, split, conditions), its compact store, the silhouette features
+and the learned back model's plumbing; none of it renders or runs MediaPipe."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.lab.evaluation import ClipPoses, load_poses, save_poses
+from coach.measure.silhouette import FEATURE_NAMES, N_FEATURES, back_features
+from tests.synthetic import seated_person
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sample_videos"))
+import corpus  # noqa: E402
+
+sys.path.pop(0)
+
+
+def test_the_corpus_spans_the_people_and_rooms_of_issue_11() -> None:
+    clips = corpus.corpus_clips()
+    assert clips == corpus.corpus_clips()  # seeded: the same every time
+    assert len(clips) >= 40 and len({c.name for c in clips}) == len(clips)
+    bodies = {c.subject.name: c.subject for c in clips}
+    assert len(bodies) == 24
+    ages = [s.age_years for s in bodies.values()]
+    assert min(ages) <= 30 and max(ages) >= 70
+    assert Counter(s.sex for s in bodies.values()) == {"female": 12, "male": 12}
+    weights = [s.phenotype["weight"] for s in bodies.values()]
+    heights = [s.phenotype["height"] for s in bodies.values()]
+    assert max(weights) - min(weights) > 0.5 and max(heights) - min(heights) > 0.5
+    assert all(2.0 <= c.camera.distance <= 3.5 and 0.5 <= c.camera.height <= 1.4 for c in clips)
+    assert max(abs(c.camera.yaw) for c in clips) > 15 and all(abs(c.camera.yaw) <= 20 for c in clips)
+    assert {(c.width, c.height) for c in clips} == {(640, 480), (1280, 720)}
+    assert {c.fps for c in clips} == {15, 30}
+    assert {c.room.support for c in clips} == {"chair", "bed", "mat", "floor"}
+    lights = [c.lighting.intensity / corpus.BASE_LIGHT for c in clips]
+    assert min(lights) < 0.6 and max(lights) > 1.0
+    assert len(corpus.CLOTHING) == 12
+
+
+def test_a_quarter_of_the_people_are_held_apart_with_both_low_contrast_schemes_on_each_side() -> None:
+    clips = corpus.corpus_clips()
+    val = {c.subject.name for c in clips if corpus.split_of_clip(c) == "validation"}
+    train = {c.subject.name for c in clips if corpus.split_of_clip(c) == "train"}
+    assert not val & train  # split by person: nobody is in both
+    assert len(val) * 4 == len(val | train)
+    for scheme in (0, 1):  # white on off-white, black on dark grey
+        owners = {f"body{i:02d}" for i in range(corpus.N_BODIES) if i % len(corpus.CLOTHING) == scheme}
+        assert owners & val and owners & train
+    kinds = Counter(c.name.split("_")[-1] for c in clips if corpus.split_of_clip(c) == "validation")
+    assert kinds["round"] >= 3  # the back check is scored on real roundings of held-apart people
+
+
+def _poses(n: int = 5) -> ClipPoses:
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 640, (n, 33, 2))
+    xy[2] = np.nan  # nobody in view in one frame
+    return ClipPoses(np.arange(n) / 15, xy, rng.uniform(0, 1, (n, 33)), rng.normal(size=(n, 33)),
+                     rng.normal(size=n), 640, 480, rng.normal(size=(n, N_FEATURES)))
+
+
+def test_the_compact_store_round_trips_and_never_leaves_half_a_file(tmp_path: Path) -> None:
+    poses = _poses()
+    save_poses(tmp_path / "a.npz", poses, dtype=np.float32)
+    back = load_poses(tmp_path / "a.npz")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]
+    assert back.width == 640 and back.features.shape == (5, N_FEATURES)
+    np.testing.assert_allclose(back.xy, poses.xy, rtol=1e-6)
+    assert list(back.detected) == [True, True, False, True, True]
+
+
+def test_building_without_a_render_environment_says_how_to_make_one(tmp_path: Path) -> None:
+    from coach.lab.corpus import build
+
+    with pytest.raises(FileNotFoundError, match="venv-render"):
+        build(tmp_path / "out", tmp_path / "render", tmp_path / "no-python", names=[corpus.CLIPS[0].name],
+              log=lambda _: None)
+    # Storing only what is rendered (a render runs elsewhere) with nothing rendered adds nothing.
+    assert build(tmp_path / "out", tmp_path / "render", tmp_path / "no-python", names=[corpus.CLIPS[0].name],
+                 render=False, log=lambda _: None) == 0
+
+
+def _torso_mask(xy: np.ndarray, bulge: float, soft: bool = False) -> np.ndarray:
+    """A silhouette of the trunk: a band behind the hip-shoulder chord, its back edge
+    ``bulge`` pixels further out at mid-chord (a rounded back) than at its ends."""
+    from coach.measure import geometry
+
+    h, w = 480, 640
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    hip, sh = geometry.mid_hip(xy), geometry.mid_shoulder(xy)
+    chord = sh - hip
+    length = np.hypot(*chord)
+    along = chord / length
+    normal = np.array([-along[1], along[0]])
+    if normal[0] > 0:  # the feet are to image-right (facing=1): the back is to the left
+        normal = -normal
+    rel = np.stack([xx - hip[0], yy - hip[1]], -1)
+    u = rel @ along / length
+    d = rel @ normal
+    depth = 40 + bulge * np.clip(1 - (2 * u - 1) ** 2, 0, 1)
+    inside = (u > -0.3) & (u < 1.4) & (d < depth) & (d > -50)
+    mask = inside.astype(np.float32)
+    if soft:  # a low-contrast edge: the mask fades over 12 pixels instead of stepping
+        mask = np.clip((depth - d) / 12 + 0.5, 0, 1) * ((u > -0.3) & (u < 1.4) & (d > -50))
+    return mask
+
+
+def test_the_silhouette_features_see_a_rounded_back_and_a_soft_edge() -> None:
+    xy, _, _ = seated_person(lean=30.0)
+    flat = back_features(_torso_mask(xy, 0.0), xy)
+    round_ = back_features(_torso_mask(xy, 30.0), xy)
+    soft = back_features(_torso_mask(xy, 0.0, soft=True), xy)
+    mid = FEATURE_NAMES.index("profile_0.5")
+    assert round_[mid] - flat[mid] == pytest.approx(30.0 / 150.0, abs=0.02)  # depth in chord lengths
+    assert flat[FEATURE_NAMES.index("chord_inside")] == 1.0 and flat[FEATURE_NAMES.index("valid")] > 0.7
+    assert soft[FEATURE_NAMES.index("softness")] > flat[FEATURE_NAMES.index("softness")] + 0.05
+    assert np.isnan(back_features(None, xy)).all()
