@@ -14,7 +14,11 @@ st.set_page_config(page_title="Hamstring stretch coach", page_icon=ICON, layout=
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:1.5rem}</style>")
 
 pages = {
-    "live": st.Page(live_page.render, title="Live", icon=":material/videocam:", url_path="live", default=True),
+    # The default page is served at the root and its own url_path is never reachable, so
+    # /live (a bookmark, a link in the README) is a hidden second door to the same page.
+    "live": st.Page(live_page.render, title="Live", icon=":material/videocam:", url_path="coach", default=True),
+    "live-link": st.Page(live_page.render, title="Live", icon=":material/videocam:", url_path="live",
+                         visibility="hidden"),
     "sessions": st.Page(review.render, title="Sessions", icon=":material/history:", url_path="sessions"),
     "replay": st.Page(replay_page.render, title="Replay", icon=":material/replay:", url_path="replay"),
     "analyze": st.Page(analyze_page.render, title="Analyse a video", icon=":material/upload_file:",

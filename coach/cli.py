@@ -27,7 +27,7 @@ def main() -> None:
 @click.option("--variant", type=click.Choice(["lite", "full", "heavy"]), multiple=True,
               help="Model(s) to check; default: the bundled lite and full.")
 def models(variant: tuple[str, ...]) -> None:
-    """Check the bundled pose models against models/MANIFEST.sha256."""
+    """Check the bundled pose models and learned measures against models/MANIFEST.sha256."""
     from coach.pose.models import ModelFileError, model_path, verify_model
 
     for name in variant or ("lite", "full"):
@@ -37,6 +37,16 @@ def models(variant: tuple[str, ...]) -> None:
         except ModelFileError as exc:
             raise CoachError(str(exc)) from None
         click.echo(f"ok  {name:5s} {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    if not variant:  # the learned measures (coach corpus train) are checked the same way
+        from coach.measure.learned import BACK_MODEL, KNEE_MODEL
+        from coach.pose.models import MODELS_DIR, verify_listed
+
+        for name in (BACK_MODEL, KNEE_MODEL):
+            try:
+                verify_listed(MODELS_DIR / name)
+            except ModelFileError as exc:
+                raise CoachError(str(exc)) from None
+            click.echo(f"ok  {name} ({(MODELS_DIR / name).stat().st_size / 1e3:.1f} KB)")
 
 
 @main.command()
@@ -197,17 +207,17 @@ def corpus_status(out: Path | None) -> None:
     click.echo(status(out or CORPUS_DIR))
 
 
-@corpus.command("train-back")
+@corpus.command("train")
 @click.option("--corpus-dir", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Write the model here instead of models/back_model.npz (the manifest is then left alone).")
-def corpus_train_back(corpus_dir: Path | None, out: Path | None) -> None:
-    """Fit the back model on the corpus's train people (never the validation ones)."""
+              help="Write the models into this folder instead of models/ (the manifest is then left alone).")
+def corpus_train(corpus_dir: Path | None, out: Path | None) -> None:
+    """Fit the learned back and knee measures on the corpus's train people (never the validation ones)."""
     from coach.lab.corpus import CORPUS_DIR
-    from coach.lab.train_back import train
+    from coach.lab.train import train
 
     try:
-        click.echo(train(corpus_dir or CORPUS_DIR, out))
+        train(corpus_dir or CORPUS_DIR, out, log=click.echo)
     except ValueError as exc:
         raise CoachError(str(exc)) from None
 

@@ -78,13 +78,24 @@ class BackParams:
     trace_from: float = tunable(0.25, "fraction of the hip-to-shoulder chord where the back trace starts: below, "
                                 "the buttocks bulge out of the back line; least noise of the ranges tried")
     trace_to: float = tunable(0.9, "fraction where it ends: above, the neck does (same search)")
-    learned: bool = tunable(False, "read the back with the learned model (coach.measure.back_model, trained on the "
+    learned: bool = tunable(True, "read the back with the learned model (coach.measure.back_model, trained on the "
                             "corpus's train people); False is the silhouette bend against the upright baseline "
                             "above, the engine before issue 11, kept to compare with")
     max_expected_error_deg: float = tunable(10.0, "degrees: when the model expects to be further off than this "
                                             "the back is 'unknown' (half the 20-degree fault margin, project "
-                                            "choice; the cross-validation of `coach corpus train-back` prints "
+                                            "choice; the cross-validation of `coach corpus train` prints "
                                             "its coverage)")
+
+
+@dataclass(frozen=True)
+class KneeParams:
+    """The knee angle, corrected by the learned knee model (coach.measure.learned)."""
+
+    learned: bool = tunable(True, "correct MediaPipe's knee angle with the model trained on the corpus's train "
+                            "people; False is the raw hip-knee-ankle angle, the engine before issue 11")
+    max_expected_error_deg: float = tunable(12.0, "degrees: when the model expects to be further off than this the "
+                                            "knee is 'unknown' (the ok/fault margin of SPEC's ground truth is "
+                                            "158-172, so a larger error cannot tell them apart; project choice)")
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,9 @@ class HoldParams:
 class CueParams:
     """One cue at a time (coach.coaching.cues)."""
 
+    countdown_s: float = tunable(3.0, "s of 3-2-1 when a live session starts, before anything is judged or "
+                                 "timed: time to sit back into place after pressing START (project choice; "
+                                 "`coach analyze` of a video has none)")
     min_show_s: float = tunable(1.5, "s a cue stays unless a more important one comes: long enough to read a "
                                 "short sentence at a glance (project choice)")
     repeat_speech_s: float = tunable(6.0, "s before the same sentence is spoken again: faster than a person can "
@@ -147,6 +161,7 @@ class CoachParams:
     smoothing: SmoothingParams = field(default_factory=SmoothingParams)
     sides: SideParams = field(default_factory=SideParams)
     back: BackParams = field(default_factory=BackParams)
+    knee: KneeParams = field(default_factory=KneeParams)
     view: ViewParams = field(default_factory=ViewParams)
     steadiness: SteadinessParams = field(default_factory=SteadinessParams)
     hysteresis: HysteresisParams = field(default_factory=HysteresisParams)

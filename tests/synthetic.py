@@ -82,3 +82,13 @@ def lying_person(raise_deg: float = 70.0, knee: float = 180.0, side: str = "righ
     visibility = np.full(33, 0.95)
     z = np.where([n.name.startswith("LEFT") for n in L], -10.0, 10.0)
     return xy, visibility, z
+
+
+def measured_params():
+    """The engine's params with the learned measures off: synthetic landmarks test the rules
+    (holds, cues, hysteresis) on exactly the angles they are drawn with, and a synthetic back
+    is given as the silhouette measure against its upright baseline. The learned measures are
+    tested on the corpus (tests/test_learned.py)."""
+    from coach.params import BackParams, CoachParams, KneeParams
+
+    return CoachParams(back=BackParams(learned=False), knee=KneeParams(learned=False))

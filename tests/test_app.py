@@ -123,6 +123,11 @@ def test_live_page_opens_on_the_check_in_with_defaults(data_dir):
     assert "Before you start: how do you feel?" in _texts(at.subheader)
     assert [b.label for b in at.button] == ["Start the session"]
     assert at.session_state["live_stage"] == "checkin"
+    # A demonstration of the stretch done right, and what START will do.
+    [demo] = at.get("video")
+    assert demo.proto.url and "3-2-1" in " ".join(_texts(at.caption))
+    at.sidebar.selectbox(key="exercise").set_value("supine-strap").run()
+    assert len(at.get("video")) == 1 and not at.exception
 
 
 @pytest.fixture

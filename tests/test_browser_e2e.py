@@ -121,6 +121,8 @@ def test_a_second_tab_breaks_nothing(results):
     tab = _run(results, "good").get("second_tab")
     assert tab and tab["sessions_heading"], tab
     assert tab["exceptions"] == 0 and tab["first_tab_exceptions"] == 0, tab
+    # A bookmark of /live opens the Live page (the default page is served at / only).
+    assert tab["live_path"] == {"live_page": True, "not_found": 0}, tab
 
 
 def test_a_camera_that_stops_ends_and_saves_the_session_by_itself(results):

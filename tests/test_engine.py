@@ -1,14 +1,19 @@
 """The engine on synthetic landmark sequences: checks, cues, holds and side detection."""
 
+from functools import partial
+
 import numpy as np
 import pytest
-from synthetic import HEIGHT, WIDTH, lying_person, seated_person
+from synthetic import HEIGHT, WIDTH, lying_person, measured_params, seated_person
 
-from coach.coaching.engine import Engine
+from coach.coaching.engine import Engine as _Engine
 from coach.coaching.observe import Observation
 from coach.coaching.recorder import Recorder
 from coach.coaching.tracking import detect_stretched_side
 from coach.params import BackParams
+
+# Synthetic landmarks test the rules on the angles they are drawn with (tests/synthetic.py).
+Engine = partial(_Engine, params=measured_params())
 
 FPS = 15
 HINGE_SHIFT_PER_DEG = BackParams().hinge_shift_per_deg
@@ -50,6 +55,25 @@ def test_good_hinge_gets_a_completed_hold():
     assert frames[100].measures["trunk_inclination"] == pytest.approx(30, abs=0.5)
     # back 4 against an upright baseline of 2, less the silhouette's change with a 30-degree lean
     assert frames[100].measures["spine_flexion"] == pytest.approx(2.0 - HINGE_SHIFT_PER_DEG * 30, abs=0.5)
+
+
+def test_a_live_start_counts_3_2_1_aloud_before_anything_is_timed():
+    engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False, countdown_s=3.0)
+    # Upright for 2 s then straight into a good hinge: still nothing may be timed before 3 s.
+    frames = drive(engine, [(2, {"lean": 0}, 2.0), (8, {"lean": 30}, 4.0)])
+    counted = [f.cue.text for f in frames if f.t < 3.0 - 1e-6]
+    assert counted[0] == "Get ready: 3" and counted[-1] == "Get ready: 1"
+    assert sorted(set(counted)) == ["Get ready: 1", "Get ready: 2", "Get ready: 3"]
+    spoken = [f.cue.text for f in frames if f.cue.speak and f.t < 3.0]
+    assert spoken == ["Get ready: 3", "Get ready: 2", "Get ready: 1"]  # each number said once
+    assert all(f.phase == "setup" and f.hold_elapsed == 0 for f in frames if f.t < 3.0)
+    assert frames.warnings == []
+    [hold] = engine.timer.holds
+    assert hold.start >= 3.0 and hold.completed
+    # Without a countdown (a video analysed) the same frames start the hold at the lean.
+    plain = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False)
+    drive(plain, [(2, {"lean": 0}, 2.0), (8, {"lean": 30}, 4.0)])
+    assert plain.timer.holds[0].start == pytest.approx(2.0, abs=0.2)
 
 
 def test_rounded_back_never_holds_and_is_guided_before_the_first_hold():

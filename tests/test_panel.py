@@ -3,13 +3,18 @@ come from the same shown state, so they cannot disagree."""
 
 from __future__ import annotations
 
-import numpy as np
-from synthetic import HEIGHT, WIDTH, seated_person
+from functools import partial
 
-from coach.coaching.engine import Engine
+import numpy as np
+from synthetic import HEIGHT, WIDTH, measured_params, seated_person
+
+from coach.coaching.engine import Engine as _Engine
 from coach.coaching.observe import Observation
 from coach.present.overlay import FAULT_COLOUR, OK_COLOUR, draw_overlay
 from coach.present.panel import PanelState
+
+# Synthetic landmarks test the rules on the angles they are drawn with (tests/synthetic.py).
+Engine = partial(_Engine, params=measured_params())
 
 FPS = 15
 

@@ -19,6 +19,16 @@ from coach.rules.stretches import (
 )
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
+# A good-form sample clip of each stretch, shown (looping, silent) before the session starts:
+# seeing the hinge done right says more than the how-to alone.
+DEMOS = {
+    "seated-chair": "seated-chair_left_good.mp4",
+    "seated-chair-soft-knee": "seated-chair-soft-knee_right_good.mp4",
+    "seated-floor": "seated-floor_left_good.mp4",
+    "supine-thigh-hold": "supine-thigh-hold_right_good.mp4",
+    "supine-strap": "supine-strap_left_good.mp4",
+    "supine-doorway": "supine-doorway_right_good.mp4",
+}
 SOURCES = {
     "browser": "Camera in this browser",
     "local": "Camera attached to this computer",
@@ -73,8 +83,17 @@ def render() -> None:
 
     if stage == "checkin":
         st.title(stretch.name)
-        st.markdown(f"**How:** {stretch.how}")
-        st.info(stretch.ease_off)
+        demo = SAMPLES / DEMOS.get(settings["exercise"], "")
+        how, shown = st.columns([3, 2]) if demo.is_file() else (st.container(), None)
+        with how:
+            st.markdown(f"**How:** {stretch.how}")
+            st.info(stretch.ease_off)
+            st.caption("After START the coach counts 3-2-1, then times each hold from the moment your form "
+                       "is right.")
+        if shown is not None:
+            with shown:
+                st.video(str(demo), loop=True, autoplay=True, muted=True)
+                st.caption("Done right: knee straight, the lean from the hips, back long, still.")
         st.subheader("Before you start: how do you feel?")
         answers = _pain_form("form_pain_before", after=False)
         if answers is not None:

@@ -20,6 +20,7 @@ from coach.coaching.engine import Engine, SideChoice
 from coach.coaching.observe import observe
 from coach.coaching.recorder import Recorder
 from coach.coaching.result import CoachFrame
+from coach.params import CoachParams
 from coach.pose.estimator import PoseEstimator
 from coach.present.overlay import draw_overlay
 from coach.present.panel import PanelState
@@ -71,7 +72,8 @@ class LiveSession:
         self._model = model
         self.color = color  # channel order of the frames given to process()
         self._estimator: PoseEstimator | None = None
-        self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s)
+        self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s,
+                             countdown_s=CoachParams().cues.countdown_s)
         timer = self.engine.timer
         self._status = LiveStatus(PanelState.waiting(self.engine.stretch.cue("in_frame"),
                                                      timer.side if self.engine.side_known else None,

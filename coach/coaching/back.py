@@ -46,9 +46,9 @@ class BackCalibration:
         self._error = LowPass(params.smoothing_hz)
         self.model = None
         if params.learned:
-            from coach.measure.back_model import shipped_model
+            from coach.measure.learned import BACK_MODEL, shipped_model
 
-            self.model = shipped_model()
+            self.model = shipped_model(BACK_MODEL)
 
     @property
     def ready(self) -> bool:
@@ -81,12 +81,12 @@ class BackCalibration:
         return Back(flexion, self.view_ok)
 
     def _learned(self, xy: np.ndarray, t: float, features: np.ndarray | None, side: Side) -> Back:
-        from coach.measure.back_model import model_inputs
+        from coach.measure.learned import back_inputs
 
         flexion = math.nan
         self.unclear = False
         if self.view_ok and features is not None:
-            estimate, error = self.model.predict(model_inputs(features, xy, side))
+            estimate, error = self.model.predict(back_inputs(features, xy, side))
             if math.isfinite(estimate[0]):
                 smoothed = float(self._smooth(np.array(estimate[0]), t))
                 expected = float(self._error(np.array(error[0]), t))

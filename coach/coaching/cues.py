@@ -93,8 +93,11 @@ class CueBoard:
                switching: bool = False, sit_tall: bool = False,
                person_seen: bool = True, turn_side_on: bool = False, paused: bool = False,
                blocking: list[str] | None = None, side: str = "left", rest_remaining: float = 0.0,
-               back_unclear: str | None = None) -> Cue:
-        """The cue to show at ``t`` given the checks whose warning is shown now."""
+               back_unclear: str | None = None, countdown: int = 0) -> Cue:
+        """The cue to show at ``t`` given the checks whose warning is shown now; during a
+        3-2-1 (``countdown`` seconds left, rounded up) the count, each number spoken."""
+        if countdown:
+            faults = []
         ranked = [c for c in PRIORITY if c in faults]
         new = [c for c in ranked if c not in self._faults_before]
         self._faults_before = set(ranked)
@@ -103,6 +106,8 @@ class CueBoard:
             text, source, correction = self.stretch.cue(choice), choice, True
             if choice == "in_frame" and not person_seen:
                 text = NO_PERSON_CUE
+        elif countdown:
+            text, source, correction = f"Get ready: {countdown}", "setup", False
         else:
             text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on, paused,
                                           blocking or [], person_seen, side, rest_remaining, back_unclear)

@@ -59,7 +59,10 @@ class Engine:
         rest_s: float | None = None,
         both_sides: bool = True,
         params: CoachParams = CoachParams(),
+        countdown_s: float = 0.0,
     ) -> None:
+        """``countdown_s``: a 3-2-1 from the first frame before anything is judged or timed
+        (the live session passes ``CueParams.countdown_s``; a video analysed has none)."""
         base = get_stretch(stretch) if isinstance(stretch, str) else stretch
         self.stretch = base.with_prescription(hold_s, reps, rest_s)
         if side not in ("left", "right", "auto"):
@@ -71,11 +74,18 @@ class Engine:
         posture = self.stretch.posture
         self.tracker = SideTracker(posture, self.rate, params)
         self.back = BackCalibration(self.rate, params.back)
+        self.knee_model = None
+        if params.knee.learned:
+            from coach.measure.learned import KNEE_MODEL, shipped_model
+
+            self.knee_model = shipped_model(KNEE_MODEL)
         self.judge = Judge(self.stretch, params)
         first: Side = "left" if side == "auto" else side
         self.timer = HoldTimer(self.stretch.hold_s.value, int(self.stretch.reps.value),
                                self.stretch.rest_s.value, sides_for(first, both_sides), params.hold)
         self.cues = CueBoard(self.stretch, params.cues)
+        self.countdown_s = countdown_s
+        self._t0: float | None = None
 
     @property
     def posture(self) -> str:
@@ -87,6 +97,9 @@ class Engine:
 
     def update(self, obs: Observation) -> CoachFrame:
         self.rate.update(obs.t)
+        if self._t0 is None:
+            self._t0 = obs.t
+        counting = max(0, math.ceil(self.countdown_s - (obs.t - self._t0) - 1e-9))
         s, timer = self.stretch, self.timer
         phase_before = timer.phase
         measures = {m.name: math.nan for m in MEASURES}
@@ -101,6 +114,8 @@ class Engine:
                 timer.choose_first_side(tracked.side_vote)
                 self.side_known = True
             measures.update(landmark_measures(tracked.xy, self.side, s.posture))
+            if self.knee_model is not None:
+                measures["knee_angle"] = self._learned_knee(tracked.xy, tracked.visibility, obs.z)
             if s.posture == "seated":
                 back = self.back.update(tracked.xy, obs.back_raw, measures["trunk_inclination"], obs.t,
                                         collecting=phase_before in ("setup", "positioning", "rest"),
@@ -126,8 +141,10 @@ class Engine:
             holding=phase_before == "holding", back_unjudged=needs_calibration or unclear)
         side_before = self.side
         # The clock stops from the moment a fault began, not 0.5 s later when it is shown.
-        events = timer.update(obs.t, ready=judgement.statuses.get("in_frame") == "ok", in_position=placed,
-                              since=judgement.onset)
+        if counting:  # 3-2-1: the person is seen and measured, but nothing is timed yet
+            placed = False
+        events = timer.update(obs.t, ready=not counting and judgement.statuses.get("in_frame") == "ok",
+                              in_position=placed, since=judgement.onset)
         events += judgement.events
         if self.side != side_before:
             self.tracker.new_side()
@@ -139,7 +156,7 @@ class Engine:
                                turn_side_on=checks_back and evidence is not None and not back_view,
                                back_unclear=("contrast" if self.back.soft_edge else "view") if unclear else None,
                                paused=timer.paused, blocking=judgement.confirmed, side=self.side,
-                               rest_remaining=timer.rest_remaining)
+                               rest_remaining=timer.rest_remaining, countdown=counting)
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,
@@ -153,6 +170,17 @@ class Engine:
             rest_remaining=timer.rest_remaining, cue=cue, events=events, back_raw=obs.back_raw,
             side_known=self.side_known or not timer.first_side_open,
         )
+
+    def _learned_knee(self, xy, visibility, z) -> float:
+        """The knee angle as the learned model reads it; NaN (the check unknown) where it
+        expects to be too far off to tell a straight knee from a bent one."""
+        from coach.measure.learned import knee_inputs
+
+        value, error = self.knee_model.predict(
+            knee_inputs(xy, visibility, z, self.side, self.stretch.posture == "lying"))
+        if not math.isfinite(error[0]) or error[0] > self.params.knee.max_expected_error_deg:
+            return math.nan
+        return float(min(value[0], 180.0))
 
     def finish(self, t: float) -> list[Event]:
         """End of input: close a running hold and any warning still shown."""

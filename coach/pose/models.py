@@ -119,10 +119,10 @@ def verify_model(path: Path, *, check_sha256: bool = True) -> None:
 def verify_listed(path: Path) -> None:
     """Raise ModelFileError unless ``path`` exists and matches its manifest entry (for the
     models that are not pose bundles, e.g. the back model, rebuilt by
-    ``coach corpus train-back``)."""
+    ``coach corpus train``)."""
     path = Path(path)
     shown = _display(path)
-    hint = "rebuild it with: coach corpus train-back"
+    hint = "rebuild it with: coach corpus train"
     if not path.is_file():
         raise ModelFileError(f"model {shown} is missing; {hint}")
     expected = read_manifest().get(path.name)

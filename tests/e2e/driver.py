@@ -560,6 +560,12 @@ class Run:
             self.wait_idle(other)
             out = {"sessions_heading": True, "exceptions": other.locator('[data-testid="stException"]').count()}
             self.shot(other, "good-3b-second-tab")
+            # /live (a bookmark) is the Live page, not "Page not found" (issue 13).
+            other.goto(f"{self.base}/live", wait_until="domcontentloaded")
+            other.get_by_text("Before you start: how do you feel?").wait_for(timeout=30_000)
+            self.wait_idle(other)
+            out["live_path"] = {"live_page": True,
+                                "not_found": other.get_by_text("Page not found").count()}
         finally:
             other.close()
         page.wait_for_timeout(1000)

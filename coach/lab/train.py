@@ -1,0 +1,199 @@
+"""``coach corpus train``: fit the learned measures on the corpus's train people, nothing else.
+
+The validation people are never read here (``load_corpus(split="train")``): their numbers are
+reported by ``coach evaluate --corpus validation`` only. The ridge strength is chosen by
+cross-validation *across train people* (each fold holds out whole people), and the error
+model learns from those out-of-fold residuals, so neither is tuned on anyone it is scored on.
+
+The inputs are collected by driving the engine itself over each clip (with the learned
+measures off), so a model sees exactly what it will see at run time: the tracked, smoothed
+landmarks of the leg the engine decided is stretched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.coaching.engine import Engine
+from coach.lab.corpus import CORPUS_DIR, load_corpus
+from coach.lab.evaluation import TODAY, ClipPoses
+from coach.measure.learned import (
+    BACK_INPUTS,
+    BACK_MODEL,
+    BACK_REQUIRED,
+    KNEE_INPUTS,
+    KNEE_MODEL,
+    KNEE_REQUIRED,
+    LearnedModel,
+    back_inputs,
+    knee_inputs,
+)
+from coach.rules.stretches import get_stretch
+
+ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 300.0, 1000.0)
+FOLDS = 6
+
+
+@dataclass
+class Rows:
+    x: np.ndarray  # (N, D)
+    y: np.ndarray  # (N,) the true measure, degrees
+    label: np.ndarray  # (N,) the ground-truth label of the measure's check
+    person: np.ndarray  # (N,) body name
+
+
+@dataclass(frozen=True)
+class Target:
+    """One learned measure: its file, inputs, truth field and check."""
+
+    file: str
+    inputs: tuple[str, ...]
+    required: tuple[int, ...]
+    truth: str
+    check: str
+    fault_below: bool  # the check's fault is a low value (knee) rather than a high one (back)
+
+
+BACK = Target(BACK_MODEL, BACK_INPUTS, BACK_REQUIRED, "spine_flexion", "hip_hinge", fault_below=False)
+KNEE = Target(KNEE_MODEL, KNEE_INPUTS, KNEE_REQUIRED, "knee_angle", "knee_extension", fault_below=True)
+
+
+def clip_rows(truth: dict, poses: ClipPoses) -> dict[str, Rows]:
+    """Inputs and targets of one clip's frames, per learned measure, as the engine sees them."""
+    stretch = get_stretch(truth["exercise"])
+    lying = stretch.posture == "lying"
+    engine = Engine(stretch, truth["side"], hold_s=math.inf, reps=1, both_sides=False, params=TODAY)
+    frames = truth["frames"][: len(poses.t)]
+    rows: dict[str, list] = {"back": [], "knee": []}
+    for i, obs in enumerate(poses.observations()):
+        frame = engine.update(obs)
+        f = frames[i]
+        if frame.xy is None or not f["in_frame"]:
+            continue
+        if f.get("knee_angle") is not None:
+            rows["knee"].append((knee_inputs(frame.xy, frame.visibility, obs.z, frame.side, lying),
+                                 f["knee_angle"], f["labels"]["knee_extension"]))
+        if not lying and obs.back_features is not None:
+            rows["back"].append((back_inputs(obs.back_features, frame.xy, frame.side), f["spine_flexion"],
+                                 f["labels"]["hip_hinge"]))
+    person = truth["subject"]["name"]
+    out = {}
+    for key, items in rows.items():
+        if items:
+            x = np.array([r[0] for r in items])
+            out[key] = Rows(x, np.array([r[1] for r in items], float), np.array([r[2] for r in items]),
+                            np.array([person] * len(items)))
+    return out
+
+
+def gather(corpus_dir: Path, split: str = "train") -> dict[str, Rows]:
+    parts: dict[str, list[Rows]] = {"back": [], "knee": []}
+    for truth, poses in load_corpus(corpus_dir, split):
+        for key, rows in clip_rows(truth, poses).items():
+            parts[key].append(rows)
+    if not parts["back"]:
+        raise ValueError(f"no seated {split} clips stored in {corpus_dir}: run `coach corpus build`")
+    return {key: Rows(*(np.concatenate([getattr(r, k) for r in rs]) for k in ("x", "y", "label", "person")))
+            for key, rs in parts.items() if rs}
+
+
+def _usable(rows: Rows, target: Target) -> Rows:
+    keep = np.isfinite(rows.x[:, list(target.required)]).all(axis=1) & np.isfinite(rows.y)
+    return Rows(rows.x[keep], rows.y[keep], rows.label[keep], rows.person[keep])
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = np.nanmean(x, axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    filled = np.where(np.isfinite(x), x, mean)
+    scale = filled.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    return (filled - mean) / scale, mean, scale
+
+
+def ridge(z: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    bias = float(y.mean())
+    w = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - bias))
+    return w, bias
+
+
+def folds(person: np.ndarray, k: int = FOLDS) -> list[np.ndarray]:
+    people = sorted(set(person))
+    return [np.isin(person, people[i::k]) for i in range(min(k, len(people)))]
+
+
+def cross_predict(rows: Rows, alpha: float) -> np.ndarray:
+    """Each frame's measure predicted by a model that never saw its person."""
+    out = np.full(len(rows.y), np.nan)
+    for held in folds(rows.person):
+        z, mean, scale = _standardise(rows.x[~held])
+        w, b = ridge(z, rows.y[~held], alpha)
+        out[held] = ((np.where(np.isfinite(rows.x[held]), rows.x[held], mean) - mean) / scale) @ w + b
+    return out
+
+
+def f1_of(pred: np.ndarray, rows: Rows, threshold: float, fault_below: bool) -> float:
+    m = np.isin(rows.label, ("ok", "fault"))
+    fault = pred[m] < threshold if fault_below else pred[m] >= threshold
+    truth = rows.label[m] == "fault"
+    tp, fp, fn = int((fault & truth).sum()), int((fault & ~truth).sum()), int((~fault & truth).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+def fit(rows: Rows, target: Target, threshold: float, log: Callable[[str], None]) -> LearnedModel:
+    """Choose the ridge strength by cross-validated F1 (then MAE), fit on every train frame."""
+    best = None
+    for alpha in ALPHAS:
+        pred = cross_predict(rows, alpha)
+        mae = float(np.mean(np.abs(pred - rows.y)))
+        f1 = f1_of(pred, rows, threshold, target.fault_below)
+        log(f"  alpha {alpha:7g}: MAE {mae:5.2f} deg, {target.check} F1 (frames) {f1:.3f}")
+        if best is None or f1 > best[1] + 1e-9 or (math.isclose(f1, best[1]) and mae < best[2]):
+            best = (alpha, f1, mae, pred)
+    alpha, _, _, oof = best
+    z, mean, scale = _standardise(rows.x)
+    w, b = ridge(z, rows.y, alpha)
+    # The error model learns from out-of-fold residuals: it predicts the error on people the
+    # measure model has not seen (an in-sample residual would be too small).
+    ew, eb = ridge(z, np.abs(oof - rows.y), alpha)
+    log(f"  chose alpha {alpha}")
+    return LearnedModel(target.inputs, mean, scale, w, b, ew, eb, target.required)
+
+
+def train(corpus_dir: Path = CORPUS_DIR, out_dir: Path | None = None,
+          log: Callable[[str], None] = print) -> dict[str, LearnedModel]:
+    """Fit both models on the train split; write them (and, into models/, their manifest lines)."""
+    from coach.pose.models import MANIFEST_PATH, MODELS_DIR, _sha256, read_manifest
+    from coach.rules.stretches import STRETCHES
+
+    data = gather(corpus_dir, "train")
+    seated = STRETCHES["seated-chair"]
+    thresholds = {"back": seated.threshold("hip_hinge"), "knee": seated.threshold("knee_extension")}
+    models = {}
+    for key, target in (("back", BACK), ("knee", KNEE)):
+        if key not in data:
+            continue
+        rows = _usable(data[key], target)
+        log(f"{target.truth}: {len(rows.y)} train frames of {len(set(rows.person))} people, {len(target.inputs)} "
+            f"inputs, {FOLDS} folds of whole people; fault {'below' if target.fault_below else 'from'} "
+            f"{thresholds[key]:.0f}")
+        if key == "knee":  # what the correction must beat: MediaPipe's own angle
+            raw = rows.x[:, KNEE_INPUTS.index("knee_angle")]
+            log(f"  uncorrected: MAE {np.mean(np.abs(raw - rows.y)):5.2f} deg, {target.check} F1 (frames) "
+                f"{f1_of(raw, rows, thresholds[key], True):.3f}")
+        models[key] = fit(rows, target, thresholds[key], log)
+        path = (out_dir or MODELS_DIR) / target.file
+        models[key].save(path)
+        log(f"  wrote {path} ({path.stat().st_size} bytes)")
+    if out_dir is None:  # the shipped models: their sha256 go into the manifest
+        entries = read_manifest()
+        for target in (BACK, KNEE):
+            if (MODELS_DIR / target.file).exists():
+                entries[target.file] = _sha256(MODELS_DIR / target.file)
+        MANIFEST_PATH.write_text("".join(f"{d}  {n}\n" for n, d in sorted(entries.items())))
+    return models

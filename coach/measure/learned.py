@@ -1,0 +1,173 @@
+"""Learned measures: spinal flexion and the knee angle (degrees), each with the error to expect.
+
+Trained by ``coach corpus train`` on the corpus's *train* people only (never the validation
+split) and shipped as ``models/back_model.npz`` and ``models/knee_model.npz`` (a few KB each,
+sha256 in ``models/MANIFEST.sha256``). At run time they are NumPy: a standardised input
+vector, a ridge regression for the measure, a second one for the error to expect.
+
+**The back** (``back_inputs``) is read from what a side-on webcam shows of the trunk:
+- the silhouette's back edge at 13 points along the hip-shoulder chord and the trunk's
+  thickness (coach.measure.silhouette), each also times the lean, because hinging tips the
+  pelvis and changes the edge even with a long back;
+- the lean, the hip angle and where the head is relative to the trunk (ear and nose
+  against the hip-shoulder line): a rounded back drops the shoulders toward the knee;
+- how clearly the edge was seen: its softness, the chord inside the mask, the share of
+  rays that found an edge, and how far from side-on the camera is.
+
+The error model reads the same inputs and its prediction is the confidence: above
+``BackParams.max_expected_error_deg`` the back check says ``unknown`` rather than guess.
+
+**The knee** (``knee_inputs``): MediaPipe places the knee of a straight leg seen side-on
+too high or too low by several pixels, so the raw hip-knee-ankle angle of a straight leg
+reads 147-168 degrees on the corpus's train people (camera low, dark clothes, far side).
+The model corrects it from the leg's whole shape: how straight the hip-ankle line is
+against the two segment lengths, where the knee sits off that line, the foot, the other
+leg, and how visible each joint is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from coach.measure import geometry
+from coach.measure.silhouette import N_FEATURES, PROFILE_U
+from coach.pose.landmarks import Landmark, Side, leg, other_side
+
+BACK_MODEL = "back_model.npz"
+KNEE_MODEL = "knee_model.npz"
+N_PROFILE = len(PROFILE_U)
+BACK_INPUTS: tuple[str, ...] = (
+    *(f"profile_{u:.1f}" for u in PROFILE_U), "front", "softness", "chord_inside", "valid",
+    *(f"profile_{u:.1f}_x_lean" for u in PROFILE_U), "front_x_lean",
+    "lean", "lean_sq", "hip_angle", "ear_offset", "ear_along", "nose_offset", "nose_along", "side_on_width",
+)
+
+
+def _head_offsets(xy: np.ndarray, side: Side) -> tuple[float, float, float, float]:
+    """Ear and nose relative to the hip->shoulder line, in chord lengths: ``offset`` is
+    forward of the line (toward the feet), ``along`` is past the shoulder."""
+    hip, shoulder = geometry.mid_hip(xy), geometry.mid_shoulder(xy)
+    chord = shoulder - hip
+    length = float(np.hypot(*chord))
+    if not np.isfinite(length) or length < 1e-6:
+        return (np.nan,) * 4
+    along = chord / length
+    normal = np.array([-along[1], along[0]])
+    ankles = xy[[geometry.Landmark.LEFT_ANKLE, geometry.Landmark.RIGHT_ANKLE], 0].mean()
+    if normal[0] * np.sign(ankles - hip[0]) < 0:  # normal points toward the feet
+        normal = -normal
+    ear = xy[geometry.Landmark.LEFT_EAR if side == "left" else geometry.Landmark.RIGHT_EAR]
+    nose = xy[geometry.Landmark.NOSE]
+    out = []
+    for p in (ear, nose):
+        d = (p - shoulder) / length
+        out += [float(d @ normal), float(d @ along)]
+    return tuple(out)  # type: ignore[return-value]
+
+
+def back_inputs(features: np.ndarray, xy: np.ndarray, side: Side) -> np.ndarray:
+    """The input vector of ``BACK_INPUTS`` for one frame (NaN where a part is unseen)."""
+    features = np.asarray(features, float)
+    lean = float(geometry.trunk_inclination(xy, side))
+    hip = float(geometry.hip_angle(xy, side))
+    lean_u = lean / 40.0  # the hinge range, so the products stay the size of the profile
+    profile, front = features[:N_PROFILE], features[N_PROFILE]
+    return np.concatenate([
+        features[:N_FEATURES], profile * lean_u, [front * lean_u],
+        [lean, lean * lean / 40.0, hip, *_head_offsets(xy, side), float(geometry.side_on_width(xy))],
+    ])
+
+
+KNEE_INPUTS: tuple[str, ...] = (
+    "knee_angle", "other_knee_angle", "straightness", "thigh_over_shin", "knee_off_line", "thigh_dir",
+    "shin_dir", "foot_dir", "reach", "knee_visibility", "ankle_visibility", "hip_visibility", "knee_depth",
+    "lying",
+)
+
+
+def _direction(v: np.ndarray, forward: float) -> float:
+    """Degrees below the forward horizontal of image vector ``v`` (y down)."""
+    return float(np.degrees(np.arctan2(v[1], v[0] * forward)))
+
+
+def knee_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, side: Side,
+                lying: bool) -> np.ndarray:
+    """The input vector of ``KNEE_INPUTS`` for one frame, lengths in torso lengths."""
+    hip_i, knee_i, ankle_i = leg(side)
+    o_hip, o_knee, o_ankle = leg(other_side(side))
+    hip, knee, ankle = xy[hip_i], xy[knee_i], xy[ankle_i]
+    heel = xy[Landmark.LEFT_HEEL if side == "left" else Landmark.RIGHT_HEEL]
+    toe = xy[Landmark.LEFT_FOOT_INDEX if side == "left" else Landmark.RIGHT_FOOT_INDEX]
+    torso = float(np.hypot(*(geometry.mid_shoulder(xy) - geometry.mid_hip(xy))))
+    thigh, shin, reach = (float(np.hypot(*v)) for v in (knee - hip, ankle - knee, ankle - hip))
+    forward = 1.0 if ankle[0] >= hip[0] else -1.0
+    line = (ankle - hip) / max(reach, 1e-6)
+    normal = np.array([-line[1], line[0]])
+    off = float((knee - hip) @ normal) / max(reach, 1e-6) * forward
+    depth = float(z[knee_i] - z[o_knee]) if z is not None else np.nan
+    return np.array([
+        float(geometry.angle_at(hip, knee, ankle)), float(geometry.angle_at(xy[o_hip], xy[o_knee], xy[o_ankle])),
+        reach / max(thigh + shin, 1e-6), thigh / max(shin, 1e-6), off,
+        _direction(knee - hip, forward), _direction(ankle - knee, forward), _direction(toe - heel, forward),
+        reach / max(torso, 1e-6), float(visibility[knee_i]), float(visibility[ankle_i]), float(visibility[hip_i]),
+        depth, 1.0 if lying else 0.0,
+    ])
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """A ridge regression for a measure and a second one for the absolute error to expect."""
+
+    inputs: tuple[str, ...]
+    mean: np.ndarray  # (D,) input means on the training frames (also fills a NaN input)
+    scale: np.ndarray  # (D,) input standard deviations
+    weights: np.ndarray  # (D,) measure ridge weights on standardised inputs
+    bias: float
+    error_weights: np.ndarray  # (D,) expected |error| ridge weights
+    error_bias: float
+    required: tuple[int, ...] = ()  # inputs without which there is no prediction (NaN)
+
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The measure and its expected absolute error, degrees, for (N, D) or (D,) inputs."""
+        x = np.atleast_2d(np.asarray(inputs, float))
+        unseen = ~np.isfinite(x[:, list(self.required)]).all(axis=1) if self.required else np.zeros(len(x), bool)
+        z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
+        value = z @ self.weights + self.bias
+        error = np.maximum(z @ self.error_weights + self.error_bias, 0.0)
+        value[unseen] = np.nan
+        error[unseen] = np.nan
+        return value, error
+
+    def save(self, path: Path) -> None:
+        # Plain arrays, no pickle: the file is data a reviewer can read back with np.load.
+        np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, bias=np.array(self.bias),
+                 error_weights=self.error_weights, error_bias=np.array(self.error_bias),
+                 inputs=np.array(self.inputs), required=np.array(self.required, dtype=int))
+
+
+def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
+    with np.load(path, allow_pickle=False) as d:
+        names = tuple(str(n) for n in d["inputs"])
+        if names != inputs:
+            raise ValueError(f"{path} was trained on other inputs; rebuild it with `coach corpus train`")
+        return LearnedModel(names, d["mean"], d["scale"], d["weights"], float(d["bias"]), d["error_weights"],
+                            float(d["error_bias"]), tuple(int(i) for i in d["required"]))
+
+
+# The back needs the silhouette's mid-back edge (profile at 0.5) and the lean; the knee its angle.
+BACK_REQUIRED = (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean"))
+KNEE_REQUIRED = (KNEE_INPUTS.index("knee_angle"),)
+
+
+@lru_cache(maxsize=4)
+def shipped_model(name: str) -> LearnedModel:
+    """A committed model (BACK_MODEL or KNEE_MODEL), checked against models/MANIFEST.sha256."""
+    from coach.pose.models import MODELS_DIR, verify_listed
+
+    path = MODELS_DIR / name
+    verify_listed(path)
+    return load_model(path, BACK_INPUTS if name == BACK_MODEL else KNEE_INPUTS)
