@@ -174,6 +174,40 @@ def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, cl
         json_out.write_text(json.dumps(results, indent=1))
 
 
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="The data folder (default: COACH_DATA_DIR or the user's data folder).")
+def backup(out: Path, data_dir: Path | None) -> None:
+    """Write every recorded session into one archive OUT (.zip): recordings, index, CSV and JSON."""
+    from coach.store.backup import write_backup
+    from coach.store.sessions import SessionStore, StoreError
+
+    try:
+        with SessionStore(data_dir) as store:
+            n = write_backup(store, out)
+    except StoreError as exc:
+        raise CoachError(str(exc)) from None
+    click.echo(f"wrote {n} session(s) to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="An empty data folder to restore into (default: COACH_DATA_DIR or the user's data folder).")
+def restore(archive: Path, data_dir: Path | None) -> None:
+    """Restore a backup ARCHIVE into an empty data folder."""
+    from coach.store.backup import restore_backup
+    from coach.store.sessions import StoreError, default_data_dir
+
+    target = data_dir or default_data_dir()
+    try:
+        ids = restore_backup(archive, target)
+    except StoreError as exc:
+        raise CoachError(str(exc)) from None
+    click.echo(f"restored {len(ids)} session(s) into {target}")
+
+
 @main.group()
 def corpus() -> None:
     """The randomised training and validation corpus (sample_videos/corpus.py)."""

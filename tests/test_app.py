@@ -207,6 +207,12 @@ def test_sessions_page_lists_a_session_with_its_holds(recorded_dir):
     holds = tables[-1].value
     assert list(holds["completed"])[:1] == [True], holds
     assert _find(at, "vega"), "no timeline chart"
+    # Back up everything: one click prepares the archive, a second downloads it.
+    at.button(key="backup_prepare").click().run()
+    assert not at.exception, at.exception
+    data, n, name = at.session_state["backup"]
+    assert n == 1 and name.endswith(".zip") and data[:2] == b"PK"
+    assert any("Download the backup (1 sessions" in str(getattr(b, "proto", b)) for b in _find(at, "download"))
 
 
 def test_replay_page_renders_a_frame(recorded_dir):

@@ -230,3 +230,28 @@ def render() -> None:
     if charts is not None:
         for chart in charts:
             st.altair_chart(chart, use_container_width=True)
+    backup_section(store)
+
+
+def backup_section(store) -> None:
+    """All sessions as one archive (coach.store.backup); `coach restore` puts it back."""
+    from datetime import datetime
+
+    from coach.store.backup import BackupError, write_backup
+
+    st.subheader("Back up everything")
+    st.caption("One file with every session: the recordings, the videos, and a CSV and JSON of each. "
+               "Restore it into an empty data folder with `coach restore FILE`.")
+    if st.button("Prepare a backup", key="backup_prepare"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "backup.zip"
+            try:
+                n = write_backup(store, path)
+            except BackupError as exc:
+                st.error(str(exc))
+                return
+            st.session_state.backup = (path.read_bytes(), n, f"coach-backup_{datetime.now():%Y-%m-%d_%H%M}.zip")
+    if "backup" in st.session_state:
+        data, n, name = st.session_state.backup
+        st.download_button(f"Download the backup ({n} sessions, {len(data) / 1e6:.1f} MB)", data, name,
+                           "application/zip", key="backup_download")
