@@ -105,10 +105,13 @@ def seated_script(rng: random.Random, kind: str, floor: bool, soft: bool) -> tup
         shows = f"rounds the back to {spine:.0f} degrees over {ramp:.0f} s (pelvis tilt {tilt:+.1f}, head {head_r:.0f})"
         faults = ("rounded back",)
     elif kind == "mild-round":
-        spine = rng.uniform(12.0, 26.0)
+        # Within what is still a long back (the labels' ok margin is under 10): must not be
+        # flagged, and must not split the hold. (A borderline 10-30 would leave the truth's
+        # hold split by "unsure" frames, where either verdict is right: unscorable.)
+        spine = rng.uniform(4.0, 8.0)
         segs += [Segment(3.0, "holding", {"spine": spine}, 1.0, 0.25), _hold(4.0),
                  Segment(2.0, "holding", {"spine": 0.0}, 1.0, 0.25)]
-        shows = f"rounds a little, {spine:.0f} degrees, and straightens"
+        shows = f"rounds a little, {spine:.0f} degrees (still a long back), and straightens"
     elif kind == "knee":
         bend = rng.uniform(25.0, 60.0) if not soft else rng.uniform(45.0, 60.0)
         segs += [Segment(1.5, "holding", {"knee": bend}, 1.0, 0.25), _hold(rng.uniform(3.0, 5.0)),
