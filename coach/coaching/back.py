@@ -20,6 +20,7 @@ from coach.pose.smoothing import LowPass
 from coach.pose.timebase import FrameRate, SampleWindow
 
 SOFTNESS = FEATURE_NAMES.index("softness")
+PROFILE = FEATURE_NAMES.index("front") + 1  # the edge's depths and the trunk's thickness
 # A back edge this soft (share of the rays' samples in the mask's uncertain band) is a top
 # close in colour to the wall behind it: the cue then asks for contrast, not for a turn.
 SOFT_EDGE = 0.08
@@ -44,6 +45,8 @@ class BackCalibration:
         self.unclear = False
         self.soft_edge = False  # why it is unclear: the silhouette's edge is soft (low contrast)
         self._error = LowPass(params.smoothing_hz)
+        self._upright_profile: SampleWindow[np.ndarray] = SampleWindow(params.baseline_s, rate)
+        self.profile_baseline: np.ndarray | None = None  # the upright back edge (silhouette features)
         self.model = None
         if params.learned:
             from coach.measure.learned import BACK_MODEL, shipped_model
@@ -66,12 +69,18 @@ class BackCalibration:
         hold (setup, positioning or rest), so upright sitting may teach the baseline.
         ``features`` (coach.measure.silhouette) and ``side`` feed the learned model."""
         self.view_ok = bool(side_on_width(xy) <= self.params.view_max_width)
+        upright = math.isfinite(lean) and abs(lean) < self.params.upright_below_deg
+        if self.view_ok and upright and collecting and features is not None and np.isfinite(features[:PROFILE]).any():
+            # The person's own upright silhouette: the learned model reads the edge against it
+            # too, so a belly, a bulky top or a slouching habit is not taken for rounding.
+            self._upright_profile.append(np.asarray(features[:PROFILE], float))
+            if self._upright_profile.filled(self.params.baseline_min_s):
+                self.profile_baseline = np.nanmedian(np.array(list(self._upright_profile)), axis=0)
         if self.model is not None:
             return self._learned(xy, t, features, side)
         flexion = math.nan
         if self.view_ok and math.isfinite(back_raw):
             back = float(self._smooth(np.array(back_raw), t))
-            upright = math.isfinite(lean) and abs(lean) < self.params.upright_below_deg
             if upright and collecting:
                 self._upright.append(back)
                 if self._upright.filled(self.params.baseline_min_s):
@@ -86,7 +95,7 @@ class BackCalibration:
         flexion = math.nan
         self.unclear = False
         if self.view_ok and features is not None:
-            estimate, error = self.model.predict(back_inputs(features, xy, side))
+            estimate, error = self.model.predict(back_inputs(features, xy, side, self.profile_baseline))
             if math.isfinite(estimate[0]):
                 smoothed = float(self._smooth(np.array(estimate[0]), t))
                 expected = float(self._error(np.array(error[0]), t))

@@ -141,6 +141,7 @@ def evaluate_corpus(out_dir: Path, split: str | None, clips: tuple[str, ...] = (
         evaluate_poses,
         format_breakdown,
         format_report,
+        format_targets,
     )
 
     results = [evaluate_poses(truth, poses, truth["clip"].removesuffix(".mp4"), baseline=TODAY)
@@ -152,4 +153,4 @@ def evaluate_corpus(out_dir: Path, split: str | None, clips: tuple[str, ...] = (
     people = sorted({r["clip"].split("-")[0] for r in results})
     head = (f"Corpus {out_dir}, split {split or 'all'}: {len(results)} clips, {sum(r['frames'] for r in results)} "
             f"frames, {len(people)} people ({', '.join(people)})")
-    return "\n\n".join([head, format_report(results), format_breakdown(results)]), results
+    return "\n\n".join([head, format_targets(results), format_report(results), format_breakdown(results)]), results

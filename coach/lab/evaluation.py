@@ -203,17 +203,20 @@ def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
             err = np.abs(np.array([p[0] - p[1] for p in pairs]))
             out["mae"][m] = float(err.mean())
             out["max_error"][m] = float(err.max())
+    in_hold = [any(h["start"] <= g["t"] < h["end"] for h in gt.get("holds", [])) for g in gt["frames"][:n]]
     for check in CHECKS:
-        tp = fp = fn = tn = judged = labelled = 0
-        for g, r in zip(gt["frames"][:n], records[:n]):
+        tp = fp = fn = tn = judged = labelled = hold_labelled = hold_judged = 0
+        for g, r, held in zip(gt["frames"][:n], records[:n], in_hold):
             label = g["labels"].get(check)
             status = r["checks"].get(check)
             if label not in ("ok", "fault") or status is None:
                 continue
             labelled += 1
+            hold_labelled += held
             if status == "unknown":
                 continue
             judged += 1
+            hold_judged += held
             if status == FAULT:
                 tp += label == "fault"
                 fp += label == "ok"
@@ -226,7 +229,8 @@ def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         out["checks"][check] = {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision,
-                                "recall": recall, "f1": f1, "coverage": judged / labelled}
+                                "recall": recall, "f1": f1, "coverage": judged / labelled,
+                                "hold_labelled": hold_labelled, "hold_judged": hold_judged}
     out["holds"] = match_holds(gt.get("holds", []), holds)
     return out
 
@@ -389,6 +393,39 @@ def format_report(results: list[dict]) -> str:
                      f"{_fmt(h['start_mae'], 2)} max {_fmt(h['start_max'], 2)} s, duration error mean "
                      f"{_fmt(h['duration_mae'], 2)} max {_fmt(h['duration_max'], 2)} s")
     return "\n".join(lines)
+
+
+def format_targets(results: list[dict], engine: str = "coach") -> str:
+    """Issue 11's targets on these clips, each met or missed, with the number."""
+    t = pooled(results, engine)
+    mae, checks, h = t["mae"], t["checks"], t["holds"]
+    rows = []
+
+    def row(name: str, value: float, target: str, ok: bool) -> None:
+        rows.append(f"  {'met   ' if ok else 'MISSED'} {name:44s} {_fmt(value, 2):>7s}   target {target}")
+
+    for m, limit in (("knee_angle", 3.0), ("trunk_inclination", 3.0), ("hip_angle", 4.0)):
+        if m in mae:
+            row(f"{m} MAE (deg)", mae[m], f"<= {limit:g}", mae[m] <= limit)
+    for c in ("knee_extension", "hip_hinge", "steadiness"):
+        if c in checks:
+            row(f"{c} F1", checks[c]["f1"], ">= 0.95", checks[c]["f1"] >= 0.95)
+    for c in ("knee_extension", "hip_hinge", "steadiness"):
+        counts = [r[engine]["checks"][c] for r in results if c in r[engine]["checks"]]
+        labelled = sum(x["hold_labelled"] for x in counts)
+        if labelled:
+            cov = sum(x["hold_judged"] for x in counts) / labelled
+            row(f"{c} coverage inside true holds", cov, ">= 0.9", cov >= 0.9)
+    back = [(r["clip"], r[engine]["checks"]["hip_hinge"]["f1"]) for r in results if "hip_hinge" in r[engine]["checks"]]
+    if back:
+        worst = min(back, key=lambda x: x[1])
+        row(f"lowest clip hip_hinge F1 ({worst[0][:20]})", worst[1], ">= 0.9", worst[1] >= 0.9)
+    row("holds missed", h["truth"] - h["matched"], "0", h["truth"] == h["matched"])
+    row("holds extra", h["extra"], "0", h["extra"] == 0)
+    row("hold start error, max (s)", h["start_max"], "<= 1", not h["start_max"] > 1.0)
+    row("hold duration error, max (s)", h["duration_max"], "<= 1", not h["duration_max"] > 1.0)
+    met = sum(r.lstrip().startswith("met") for r in rows)
+    return "\n".join([f"Targets of issue 11 ({engine}): {met} of {len(rows)} met", *rows])
 
 
 def _summary_row(results: list[dict], engine: str) -> str:

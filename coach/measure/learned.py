@@ -12,7 +12,9 @@ vector, a ridge regression for the measure, a second one for the error to expect
 - the lean, the hip angle and where the head is relative to the trunk (ear and nose
   against the hip-shoulder line): a rounded back drops the shoulders toward the knee;
 - how clearly the edge was seen: its softness, the chord inside the mask, the share of
-  rays that found an edge, and how far from side-on the camera is.
+  rays that found an edge, and how far from side-on the camera is;
+- the edge against the person's own upright edge, once they have sat upright (bodies and
+  clothes differ more than a hinge and a rounding do).
 
 The error model reads the same inputs and its prediction is the confidence: above
 ``BackParams.max_expected_error_deg`` the back check says ``unknown`` rather than guess.
@@ -44,6 +46,7 @@ BACK_INPUTS: tuple[str, ...] = (
     *(f"profile_{u:.1f}" for u in PROFILE_U), "front", "softness", "chord_inside", "valid",
     *(f"profile_{u:.1f}_x_lean" for u in PROFILE_U), "front_x_lean",
     "lean", "lean_sq", "hip_angle", "ear_offset", "ear_along", "nose_offset", "nose_along", "side_on_width",
+    *(f"profile_{u:.1f}_vs_upright" for u in PROFILE_U), "front_vs_upright", "has_upright",
 )
 
 
@@ -69,8 +72,12 @@ def _head_offsets(xy: np.ndarray, side: Side) -> tuple[float, float, float, floa
     return tuple(out)  # type: ignore[return-value]
 
 
-def back_inputs(features: np.ndarray, xy: np.ndarray, side: Side) -> np.ndarray:
-    """The input vector of ``BACK_INPUTS`` for one frame (NaN where a part is unseen)."""
+def back_inputs(features: np.ndarray, xy: np.ndarray, side: Side,
+                upright: np.ndarray | None = None) -> np.ndarray:
+    """The input vector of ``BACK_INPUTS`` for one frame (NaN where a part is unseen).
+
+    ``upright``: the person's own upright edge and thickness (the first 14 features, median
+    of their upright sitting; coach.coaching.back), or None before they have sat upright."""
     features = np.asarray(features, float)
     lean = float(geometry.trunk_inclination(xy, side))
     hip = float(geometry.hip_angle(xy, side))
@@ -79,6 +86,8 @@ def back_inputs(features: np.ndarray, xy: np.ndarray, side: Side) -> np.ndarray:
     return np.concatenate([
         features[:N_FEATURES], profile * lean_u, [front * lean_u],
         [lean, lean * lean / 40.0, hip, *_head_offsets(xy, side), float(geometry.side_on_width(xy))],
+        (features[: N_PROFILE + 1] - upright) if upright is not None else np.full(N_PROFILE + 1, np.nan),
+        [0.0 if upright is None else 1.0],
     ])
 
 
@@ -130,13 +139,18 @@ class LearnedModel:
     error_weights: np.ndarray  # (D,) expected |error| ridge weights
     error_bias: float
     required: tuple[int, ...] = ()  # inputs without which there is no prediction (NaN)
+    # A hidden layer (tanh) for the measure, or None for a linear model: value =
+    # tanh(z @ hidden + hidden_bias) @ weights + bias.
+    hidden: np.ndarray | None = None  # (D, H)
+    hidden_bias: np.ndarray | None = None  # (H,)
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The measure and its expected absolute error, degrees, for (N, D) or (D,) inputs."""
         x = np.atleast_2d(np.asarray(inputs, float))
         unseen = ~np.isfinite(x[:, list(self.required)]).all(axis=1) if self.required else np.zeros(len(x), bool)
         z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
-        value = z @ self.weights + self.bias
+        h = z if self.hidden is None else np.tanh(z @ self.hidden + self.hidden_bias)
+        value = h @ self.weights + self.bias
         error = np.maximum(z @ self.error_weights + self.error_bias, 0.0)
         value[unseen] = np.nan
         error[unseen] = np.nan
@@ -144,9 +158,10 @@ class LearnedModel:
 
     def save(self, path: Path) -> None:
         # Plain arrays, no pickle: the file is data a reviewer can read back with np.load.
+        hidden = {} if self.hidden is None else {"hidden": self.hidden, "hidden_bias": self.hidden_bias}
         np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, bias=np.array(self.bias),
                  error_weights=self.error_weights, error_bias=np.array(self.error_bias),
-                 inputs=np.array(self.inputs), required=np.array(self.required, dtype=int))
+                 inputs=np.array(self.inputs), required=np.array(self.required, dtype=int), **hidden)
 
 
 def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
@@ -155,7 +170,8 @@ def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
         if names != inputs:
             raise ValueError(f"{path} was trained on other inputs; rebuild it with `coach corpus train`")
         return LearnedModel(names, d["mean"], d["scale"], d["weights"], float(d["bias"]), d["error_weights"],
-                            float(d["error_bias"]), tuple(int(i) for i in d["required"]))
+                            float(d["error_bias"]), tuple(int(i) for i in d["required"]),
+                            d["hidden"] if "hidden" in d else None, d["hidden_bias"] if "hidden" in d else None)
 
 
 # The back needs the silhouette's mid-back edge (profile at 0.5) and the lean; the knee its angle.
