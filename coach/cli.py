@@ -38,10 +38,10 @@ def models(variant: tuple[str, ...]) -> None:
             raise CoachError(str(exc)) from None
         click.echo(f"ok  {name:5s} {path} ({path.stat().st_size / 1e6:.1f} MB)")
     if not variant:  # the learned measures (coach corpus train) are checked the same way
-        from coach.measure.learned import BACK_MODEL, KNEE_MODEL
+        from coach.measure.learned import BACK_MODEL, HIP_MODEL, KNEE_MODEL
         from coach.pose.models import MODELS_DIR, verify_listed
 
-        for name in (BACK_MODEL, KNEE_MODEL):
+        for name in (BACK_MODEL, KNEE_MODEL, HIP_MODEL):
             try:
                 verify_listed(MODELS_DIR / name)
             except ModelFileError as exc:
@@ -246,7 +246,7 @@ def corpus_status(out: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write the models into this folder instead of models/ (the manifest is then left alone).")
 def corpus_train(corpus_dir: Path | None, out: Path | None) -> None:
-    """Fit the learned back and knee measures on the corpus's train people (never the validation ones)."""
+    """Fit the learned back, knee and hip measures on the corpus's train people (never the validation ones)."""
     from coach.lab.corpus import CORPUS_DIR
     from coach.lab.train import train
 

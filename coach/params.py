@@ -78,7 +78,7 @@ class BackParams:
     trace_from: float = tunable(0.25, "fraction of the hip-to-shoulder chord where the back trace starts: below, "
                                 "the buttocks bulge out of the back line; least noise of the ranges tried")
     trace_to: float = tunable(0.9, "fraction where it ends: above, the neck does (same search)")
-    learned: bool = tunable(True, "read the back with the learned model (coach.measure.back_model, trained on the "
+    learned: bool = tunable(True, "read the back with the learned model (coach.measure.learned, trained on the "
                             "corpus's train people); False is the silhouette bend against the upright baseline "
                             "above, the engine before issue 11, kept to compare with")
     max_expected_error_deg: float = tunable(10.0, "degrees: when the model expects to be further off than this "
@@ -91,11 +91,22 @@ class BackParams:
 class KneeParams:
     """The knee angle, corrected by the learned knee model (coach.measure.learned)."""
 
-    learned: bool = tunable(True, "correct MediaPipe's knee angle with the model trained on the corpus's train "
-                            "people; False is the raw hip-knee-ankle angle, the engine before issue 11")
+    learned: bool = tunable(True, "seated: correct MediaPipe's knee angle with the model trained on the corpus's "
+                            "train people (lying, the raw angle did better there); False is the raw "
+                            "hip-knee-ankle angle, the engine before issue 11")
     max_expected_error_deg: float = tunable(12.0, "degrees: when the model expects to be further off than this the "
                                             "knee is 'unknown' (the ok/fault margin of SPEC's ground truth is "
                                             "158-172, so a larger error cannot tell them apart; project choice)")
+
+
+@dataclass(frozen=True)
+class HipParams:
+    """The hip angle, corrected by the learned hip model (coach.measure.learned)."""
+
+    learned: bool = tunable(True, "seated: correct MediaPipe's hip angle (its thigh runs to the same misplaced "
+                            "knee) with the model trained on the corpus's train people; False is the raw angle")
+    max_expected_error_deg: float = tunable(12.0, "degrees: beyond this expected error the hip angle is not "
+                                            "shown (as for the knee; project choice)")
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,7 @@ class CoachParams:
     sides: SideParams = field(default_factory=SideParams)
     back: BackParams = field(default_factory=BackParams)
     knee: KneeParams = field(default_factory=KneeParams)
+    hip: HipParams = field(default_factory=HipParams)
     view: ViewParams = field(default_factory=ViewParams)
     steadiness: SteadinessParams = field(default_factory=SteadinessParams)
     hysteresis: HysteresisParams = field(default_factory=HysteresisParams)

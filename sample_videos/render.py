@@ -39,8 +39,10 @@ import clips as clip_data  # noqa: E402
 import scene  # noqa: E402
 from clips import LYING, POSE_KEYS, Clip  # noqa: E402
 
+from coach.lab.groundtruth import true_holds  # noqa: E402
 from coach.measure import geometry  # noqa: E402
 from coach.pose.landmarks import LANDMARK_NAMES  # noqa: E402
+from coach.rules.stretches import get_stretch  # noqa: E402
 
 # The sample clips are 640x480 at 15 fps (Clip defaults); corpus clips vary both.
 CRF = 28
@@ -390,7 +392,7 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
     in_frame = np.all((pts[..., 0] >= 0) & (pts[..., 0] < width) & (pts[..., 1] >= 0) & (pts[..., 1] < height), axis=1)
     have = [i for i, name in enumerate(LANDMARK_NAMES) if name in COCO_TO_MEDIAPIPE.values()]
     soft = clip.stretch == "seated-chair-soft-knee"
-    frames, in_position = [], []
+    frames = []
     for i in range(n_frames):
         if in_frame[i]:
             labels = {
@@ -400,9 +402,6 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
             }
         else:  # the body (partly) left the picture: nothing can be judged
             labels = {"knee_extension": "unsure", "hip_hinge": "unsure", "steadiness": "unsure"}
-        entry = raise_[i] >= 45.0 if lying else trunk[i] >= 10.0
-        ok = in_frame[i] and entry and all(v == "ok" for v in labels.values())
-        in_position.append(bool(ok))
         # Out of the picture nothing is measured: angles are null, the keypoints stay (off-image).
         seen = 1.0 if in_frame[i] else np.nan
         frames.append({
@@ -416,18 +415,8 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
             "oscillation_pp": round(float(pp[i]), 2),
             "keypoints": {LANDMARK_NAMES[j]: [round(float(xy33[i, j, 0]), 1), round(float(xy33[i, j, 1]), 1)] for j in have},
         })
-    holds = []
-    i = 0
-    while i < n_frames:
-        if in_position[i]:
-            j = i
-            while j + 1 < n_frames and in_position[j + 1]:
-                j += 1
-            if (j - i + 1) / fps >= 1.0:  # SPEC: lapses and blips under 1 s do not make a hold
-                holds.append({"side": side, "start": round(i / fps, 4), "end": round((j + 1) / fps, 4)})
-            i = j + 1
-        else:
-            i += 1
+    stretch = get_stretch(clip.stretch)
+    holds = true_holds(frames, side, fps, stretch.checks, lying)
     return {
         "schema": "coach.groundtruth/1",
         "clip": f"{clip.name}.mp4",

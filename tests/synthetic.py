@@ -89,6 +89,7 @@ def measured_params():
     (holds, cues, hysteresis) on exactly the angles they are drawn with, and a synthetic back
     is given as the silhouette measure against its upright baseline. The learned measures are
     tested on the corpus (tests/test_learned.py)."""
-    from coach.params import BackParams, CoachParams, KneeParams
+    from coach.params import BackParams, CoachParams, HipParams, KneeParams
 
-    return CoachParams(back=BackParams(learned=False), knee=KneeParams(learned=False))
+    return CoachParams(back=BackParams(learned=False), knee=KneeParams(learned=False),
+                       hip=HipParams(learned=False))

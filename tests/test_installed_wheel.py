@@ -28,7 +28,8 @@ def test_a_wheel_installed_elsewhere_finds_its_own_models(tmp_path: Path) -> Non
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     for member in ("coach/models/pose_landmarker_full.task", "coach/models/pose_landmarker_lite.task",
-                   "coach/models/back_model.npz", "coach/models/knee_model.npz", "coach/models/MANIFEST.sha256", "coach/app/icon.png", "coach/rules/checks.py"):
+                   "coach/models/back_model.npz", "coach/models/knee_model.npz", "coach/models/hip_model.npz",
+                   "coach/models/MANIFEST.sha256", "coach/app/icon.png", "coach/rules/checks.py"):
         assert member in names, member
     packaged = {n.split("/")[1] for n in names if n.startswith("coach/") and n.count("/") >= 2}
     assert {"pose", "measure", "rules", "coaching", "store", "present", "app", "lab", "models"} <= packaged
@@ -38,8 +39,8 @@ def test_a_wheel_installed_elsewhere_finds_its_own_models(tmp_path: Path) -> Non
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(site)
     code = ("import coach.pose.models as m, sys; from pathlib import Path; "
-            "from coach.measure.learned import BACK_MODEL, KNEE_MODEL, shipped_model; "
-            "shipped_model(BACK_MODEL); shipped_model(KNEE_MODEL); "
+            "from coach.measure.learned import BACK_MODEL, HIP_MODEL, KNEE_MODEL, shipped_model; "
+            "shipped_model(BACK_MODEL); shipped_model(KNEE_MODEL); shipped_model(HIP_MODEL); "
             "p = m.model_path('full'); m.verify_model(p); print(p)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(site)

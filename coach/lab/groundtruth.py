@@ -99,3 +99,25 @@ def load_groundtruth(path: str | Path) -> dict:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc})") from exc
     return validate_groundtruth(data, where=str(path))
+
+
+def true_holds(frames: list[dict], side: str, fps: float, judged: tuple[str, ...], lying: bool) -> list[dict]:
+    """SPEC holds from labelled frames: runs of at least 1 s in which the body is in the
+    frame, the entry condition is met (seated trunk_inclination >= 10, lying leg_raise >= 45)
+    and every label of a check the stretch ``judged`` is ok. A label of a check the stretch
+    does not make (the knee of the lying thigh hold, where bending it is the exercise's
+    range, not a fault) splits nothing."""
+    def placed(f: dict) -> bool:
+        entry = f.get("leg_raise") if lying else f.get("trunk_inclination")
+        return (bool(f.get("in_frame", True)) and entry is not None and entry >= (45.0 if lying else 10.0)
+                and all(v == "ok" for k, v in f["labels"].items() if k in judged))
+
+    holds, start = [], None
+    for i, f in enumerate([*frames, None]):
+        if f is not None and placed(f):
+            start = i if start is None else start
+            continue
+        if start is not None and (i - start) / fps >= 1.0:  # lapses and blips under 1 s make no hold
+            holds.append({"side": side, "start": round(start / fps, 4), "end": round(i / fps, 4)})
+        start = None
+    return holds

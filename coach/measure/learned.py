@@ -24,7 +24,8 @@ too high or too low by several pixels, so the raw hip-knee-ankle angle of a stra
 reads 147-168 degrees on the corpus's train people (camera low, dark clothes, far side).
 The model corrects it from the leg's whole shape: how straight the hip-ankle line is
 against the two segment lengths, where the knee sits off that line, the foot, the other
-leg, and how visible each joint is.
+leg, and how visible each joint is. **The hip angle** shares that misplaced knee (its thigh
+runs hip to knee), so it is corrected the same way (``hip_inputs``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from coach.pose.landmarks import Landmark, Side, leg, other_side
 
 BACK_MODEL = "back_model.npz"
 KNEE_MODEL = "knee_model.npz"
+HIP_MODEL = "hip_model.npz"
 N_PROFILE = len(PROFILE_U)
 BACK_INPUTS: tuple[str, ...] = (
     *(f"profile_{u:.1f}" for u in PROFILE_U), "front", "softness", "chord_inside", "valid",
@@ -127,6 +129,19 @@ def knee_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, si
     ])
 
 
+HIP_INPUTS: tuple[str, ...] = (*KNEE_INPUTS, "hip_angle", "lean", "shoulder_visibility")
+
+
+def hip_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, side: Side,
+               lying: bool) -> np.ndarray:
+    """The input vector of ``HIP_INPUTS``: the leg's as for the knee (the hip angle's thigh is
+    the same misplaced knee), the raw hip angle, the lean, the shoulder's visibility."""
+    shoulder = Landmark.LEFT_SHOULDER if side == "left" else Landmark.RIGHT_SHOULDER
+    return np.concatenate([knee_inputs(xy, visibility, z, side, lying),
+                           [float(geometry.hip_angle(xy, side)), float(geometry.trunk_inclination(xy, side)),
+                            float(visibility[shoulder])]])
+
+
 @dataclass(frozen=True)
 class LearnedModel:
     """A ridge regression for a measure and a second one for the absolute error to expect."""
@@ -177,13 +192,15 @@ def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
 # The back needs the silhouette's mid-back edge (profile at 0.5) and the lean; the knee its angle.
 BACK_REQUIRED = (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean"))
 KNEE_REQUIRED = (KNEE_INPUTS.index("knee_angle"),)
+HIP_REQUIRED = (HIP_INPUTS.index("hip_angle"),)
+INPUTS = {BACK_MODEL: BACK_INPUTS, KNEE_MODEL: KNEE_INPUTS, HIP_MODEL: HIP_INPUTS}
 
 
 @lru_cache(maxsize=4)
 def shipped_model(name: str) -> LearnedModel:
-    """A committed model (BACK_MODEL or KNEE_MODEL), checked against models/MANIFEST.sha256."""
+    """A committed model (BACK_MODEL, KNEE_MODEL or HIP_MODEL), checked against models/MANIFEST.sha256."""
     from coach.pose.models import MODELS_DIR, verify_listed
 
     path = MODELS_DIR / name
     verify_listed(path)
-    return load_model(path, BACK_INPUTS if name == BACK_MODEL else KNEE_INPUTS)
+    return load_model(path, INPUTS[name])

@@ -1,0 +1,108 @@
+"""The learned measures: shipped intact, trained on train people only, better than today's
+engine on the held-apart people, and honest ("unknown", with a cue) when unsure."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.coaching.back import BackCalibration
+from coach.coaching.cues import BACK_UNCLEAR_CUE
+from coach.lab.corpus import CORPUS_DIR, load_corpus
+from coach.measure.learned import (
+    BACK_INPUTS,
+    BACK_MODEL,
+    HIP_MODEL,
+    KNEE_MODEL,
+    LearnedModel,
+    load_model,
+    shipped_model,
+)
+from coach.params import BackParams, CoachParams, HipParams, KneeParams
+from coach.pose.models import MODELS_DIR, ModelFileError, verify_listed
+from coach.pose.timebase import FrameRate
+from tests.synthetic import seated_person
+
+
+def test_the_shipped_models_load_and_a_damaged_one_says_how_to_rebuild_it(tmp_path: Path) -> None:
+    for name in (BACK_MODEL, KNEE_MODEL, HIP_MODEL):
+        model = shipped_model(name)
+        value, error = model.predict(model.mean)  # the average frame: a finite reading
+        assert np.isfinite(value).all() and (error >= 0).all()
+        assert (MODELS_DIR / name).stat().st_size < 100_000  # a small file, NumPy at run time
+    broken = tmp_path / BACK_MODEL
+    shutil.copy(MODELS_DIR / BACK_MODEL, broken)
+    broken.write_bytes(broken.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelFileError, match="corrupt.*coach corpus train"):
+        verify_listed(broken)
+    with pytest.raises(ModelFileError, match="missing.*coach corpus train"):
+        verify_listed(tmp_path / "nothing.npz")
+    with pytest.raises(ValueError, match="other inputs"):
+        load_model(MODELS_DIR / KNEE_MODEL, BACK_INPUTS)
+
+
+def test_a_back_the_model_cannot_read_is_unknown_and_the_cue_says_what_to_change() -> None:
+    # A real model whose error model always expects 50 degrees of error.
+    d = len(BACK_INPUTS)
+    unsure = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 5.0, np.zeros(d), 50.0,
+                          (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean")))
+    back = BackCalibration(FrameRate(), BackParams())
+    back.model = unsure
+    xy, _, _ = seated_person(lean=30.0)
+    features = np.full(17, 0.3)
+    features[14] = 0.2  # a soft edge: the mask fades against the wall
+    out = back.update(xy, float("nan"), 30.0, 0.0, collecting=False, features=features, side="left")
+    assert out.unclear and np.isnan(out.spine_flexion) and back.soft_edge
+    assert BACK_UNCLEAR_CUE["contrast"].startswith("I can't see your back clearly")
+    # No silhouette at all: unknown too, never a guessed fault.
+    out = back.update(xy, float("nan"), 30.0, 0.1, collecting=False, features=np.full(17, np.nan), side="left")
+    assert out.unclear and np.isnan(out.spine_flexion)
+
+
+def test_an_unclear_back_starts_no_hold_and_cues_why() -> None:
+    from coach.coaching.engine import Engine
+    from coach.coaching.observe import Observation
+
+    # The synthetic knee is drawn straight: read as drawn, so only the back is in question.
+    engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False,
+                    params=CoachParams(knee=KneeParams(learned=False), hip=HipParams(learned=False)))
+    d = len(BACK_INPUTS)
+    engine.back.model = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 0.0, np.zeros(d), 50.0)
+    features = np.full(17, 0.3)
+    features[14] = 0.2
+    frames = []
+    for i in range(150):
+        xy, vis, z = seated_person(lean=30.0 if i > 30 else 0.0)
+        frames.append(engine.update(Observation(i / 15, 640, 480, xy, vis, z, float("nan"), features)))
+    assert engine.timer.holds == []
+    assert frames[-1].cue.text == BACK_UNCLEAR_CUE["contrast"]
+    assert frames[-1].checks["hip_hinge"].status == "unknown"
+
+
+def _stored(split: str) -> list:
+    return list(load_corpus(CORPUS_DIR, split))
+
+
+def test_training_reads_the_train_people_only() -> None:
+    from coach.lab.train import gather
+
+    val = {t["subject"]["name"] for t, _ in _stored("validation")}
+    assert val, "no validation clips stored (sample_videos/corpus)"
+    data = gather(CORPUS_DIR, "train")
+    for rows in data.values():
+        assert not set(rows.person) & val
+
+
+def test_on_people_never_trained_on_the_learned_measures_beat_todays_engine() -> None:
+    """A guard, not the targets (those are printed by coach evaluate --corpus validation)."""
+    from coach.lab.evaluation import TODAY, evaluate_poses, pooled
+
+    results = [evaluate_poses(t, p, t["clip"], baseline=TODAY) for t, p in _stored("validation")]
+    coach, today = pooled(results, "coach"), pooled(results, "today")
+    for check in ("knee_extension", "hip_hinge"):
+        assert coach["checks"][check]["f1"] > today["checks"][check]["f1"], (check, coach["checks"], today["checks"])
+    assert coach["mae"]["knee_angle"] < today["mae"]["knee_angle"]
+    assert coach["holds"]["extra"] <= today["holds"]["extra"]
