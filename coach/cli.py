@@ -241,6 +241,16 @@ def corpus_status(out: Path | None) -> None:
     click.echo(status(out or CORPUS_DIR))
 
 
+@corpus.command("relabel")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
+def corpus_relabel(out: Path | None) -> None:
+    """Re-derive the stored truth's labels and holds with the current rules (no re-render)."""
+    from coach.lab.corpus import CORPUS_DIR, relabel
+
+    changed = relabel(out or CORPUS_DIR)
+    click.echo(f"{len(changed)} clip(s) relabelled" + (": " + ", ".join(changed) if changed else ""))
+
+
 @corpus.command("train")
 @click.option("--corpus-dir", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,

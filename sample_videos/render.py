@@ -39,7 +39,7 @@ import clips as clip_data  # noqa: E402
 import scene  # noqa: E402
 from clips import LYING, POSE_KEYS, Clip  # noqa: E402
 
-from coach.lab.groundtruth import true_holds  # noqa: E402
+from coach.lab.groundtruth import label_back, true_holds  # noqa: E402
 from coach.measure import geometry  # noqa: E402
 from coach.pose.landmarks import LANDMARK_NAMES  # noqa: E402
 from coach.rules.stretches import get_stretch  # noqa: E402
@@ -366,10 +366,6 @@ def label_knee(angle: float, soft: bool) -> str:
     return "fault" if angle < fault else "ok" if angle > ok else "unsure"
 
 
-def label_spine(flexion: float) -> str:
-    return "ok" if flexion < 10.0 else "fault" if flexion >= 30.0 else "unsure"
-
-
 def label_steadiness(pp: float) -> str:
     return "ok" if pp < 2.0 else "fault" if pp > 6.0 else "unsure"
 
@@ -397,7 +393,7 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
         if in_frame[i]:
             labels = {
                 "knee_extension": label_knee(knee[i], soft),
-                "hip_hinge": label_spine(spine[i]),
+                "hip_hinge": label_back(float(spine[i]), None if lying else float(trunk[i])),
                 "steadiness": label_steadiness(pp[i]),
             }
         else:  # the body (partly) left the picture: nothing can be judged

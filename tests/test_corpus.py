@@ -119,3 +119,23 @@ def test_the_silhouette_features_see_a_rounded_back_and_a_soft_edge() -> None:
     assert flat[FEATURE_NAMES.index("chord_inside")] == 1.0 and flat[FEATURE_NAMES.index("valid")] > 0.7
     assert soft[FEATURE_NAMES.index("softness")] > flat[FEATURE_NAMES.index("softness")] + 0.05
     assert np.isnan(back_features(None, xy)).all()
+
+
+def test_truth_holds_follow_the_stretchs_own_checks() -> None:
+    from coach.lab.groundtruth import true_holds
+    from coach.rules.stretches import get_stretch
+
+    def frame(i: int, knee: str) -> dict:
+        return {"t": i / 10, "in_frame": True, "leg_raise": 80.0, "trunk_inclination": None,
+                "labels": {"knee_extension": knee, "hip_hinge": "ok", "steadiness": "ok"}}
+
+    # 3 s lying with the knee bent for 1 s in the middle.
+    frames = [frame(i, "fault" if 10 <= i < 20 else "ok") for i in range(30)]
+    thigh, strap = get_stretch("supine-thigh-hold"), get_stretch("supine-strap")
+    # The thigh hold does not judge the knee (straightening it is the exercise): one hold.
+    assert true_holds(frames, "left", 10.0, thigh.checks, True) == [{"side": "left", "start": 0.0, "end": 3.0}]
+    # The strap stretch does: the bend splits it into two of at least 1 s each.
+    assert true_holds(frames, "left", 10.0, strap.checks, True) == [
+        {"side": "left", "start": 0.0, "end": 1.0}, {"side": "left", "start": 2.0, "end": 3.0}]
+    # Under 1 s in position makes no hold.
+    assert true_holds(frames[:9], "left", 10.0, strap.checks, True) == []

@@ -46,7 +46,8 @@ def stored(out_dir: Path, name: str) -> bool:
 
 def store_clip(out_dir: Path, video: Path, truth_file: Path) -> dict:
     """MediaPipe over one rendered clip; the compact result written beside its truth."""
-    truth = validate_groundtruth(json.loads(truth_file.read_text()), str(truth_file))
+    # Labels and holds by the current rules, whatever version of render.py wrote the file.
+    truth = rederive(validate_groundtruth(json.loads(truth_file.read_text()), str(truth_file)))
     if truth.get("split") not in SPLITS:
         raise ValueError(f"{truth_file}: no split (an interrupted render?); delete it and build again")
     poses = extract_poses(video, truth["exercise"])
@@ -154,3 +155,38 @@ def evaluate_corpus(out_dir: Path, split: str | None, clips: tuple[str, ...] = (
     head = (f"Corpus {out_dir}, split {split or 'all'}: {len(results)} clips, {sum(r['frames'] for r in results)} "
             f"frames, {len(people)} people ({', '.join(people)})")
     return "\n\n".join([head, format_targets(results), format_report(results), format_breakdown(results)]), results
+
+
+def rederive(truth: dict) -> dict:
+    """``truth``'s hip_hinge labels and holds made again from its per-frame fields with the
+    rules of ``coach.lab.groundtruth`` (in place; returned for convenience)."""
+    from coach.lab.groundtruth import label_back, true_holds
+    from coach.rules.stretches import get_stretch
+
+    stretch = get_stretch(truth["exercise"])
+    for f in truth["frames"]:
+        if f["in_frame"]:
+            f["labels"]["hip_hinge"] = label_back(f["spine_flexion"], f["trunk_inclination"])
+    truth["holds"] = true_holds(truth["frames"], truth["side"], truth["fps"], stretch.checks,
+                                stretch.posture == "lying")
+    return truth
+
+
+def relabel(out_dir: Path = CORPUS_DIR) -> list[str]:
+    """Re-derive every stored clip's hip_hinge labels and holds from its own per-frame truth
+    (posed spine flexion, lean, the other labels) with the current rules of
+    ``coach.lab.groundtruth``: when a labelling rule changes, nobody re-renders. Returns the
+    clips whose truth changed."""
+    changed = []
+    for path in sorted(out_dir.glob("*.json.gz")):
+        with gzip.open(path, "rt") as fh:
+            truth = json.load(fh)
+        before = json.dumps([truth["holds"], [f["labels"] for f in truth["frames"]]])
+        rederive(truth)
+        if json.dumps([truth["holds"], [f["labels"] for f in truth["frames"]]]) != before:
+            tmp = path.with_name(path.name + ".part")
+            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                fh.write(json.dumps(truth, separators=(",", ":")).encode())
+            tmp.replace(path)
+            changed.append(path.name.removesuffix(".json.gz"))
+    return changed

@@ -121,3 +121,19 @@ def true_holds(frames: list[dict], side: str, fps: float, judged: tuple[str, ...
             holds.append({"side": side, "start": round(start / fps, 4), "end": round(i / fps, 4)})
         start = None
     return holds
+
+
+def label_back(spine_flexion: float, trunk_inclination: float | None) -> str:
+    """The hip_hinge label of a frame, as SPEC defines the fault: a rounded back (spine
+    flexion >= 30 posed, ``fault``; under 10 ``ok``; between, ``unsure``) *while leaning
+    forward*. Sitting upright is never a rounding fault (SPEC hip_hinge), so a trunk under
+    8 degrees of lean is ``ok`` whatever the spine does (a slump gets the lean-forward cue,
+    not the back's), and 8-12 degrees, where "leaning" itself is in doubt, is ``unsure``."""
+    by_spine = "ok" if spine_flexion < 10.0 else "fault" if spine_flexion >= 30.0 else "unsure"
+    if trunk_inclination is None or by_spine == "ok":
+        return by_spine
+    if trunk_inclination < 8.0:
+        return "ok"
+    if trunk_inclination < 12.0:
+        return "unsure"
+    return by_spine
