@@ -4,8 +4,10 @@ Named stages, driven in one fixed order for every stretch::
 
     observe (coach.coaching.observe, before the engine: the only stage that needs the picture)
       -> side and leg tracking   SideTracker     which leg, which side faces the camera, smoothing
-      -> measures                landmark_measures  SPEC's angles (coach.measure.measures)
-      -> back calibration        BackCalibration    spinal flexion against the upright back
+      -> measures                landmark_measures  SPEC's angles (coach.measure.measures); seated,
+                                                    the knee and hip as the learned models read them
+      -> back                    BackCalibration    spinal flexion (the learned back model, or the
+                                                    silhouette against the upright back)
       -> verdicts and hysteresis Judge           the check registry, what is shown, warnings
       -> hold timer              HoldTimer       setup, positioning, holding, rest, done
       -> cue                     CueBoard        one sentence, most important first
@@ -32,7 +34,7 @@ from coach.coaching.judge import Judge, in_position
 from coach.coaching.observe import Observation
 from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
-from coach.measure.learned import hip_inputs, knee_inputs
+from coach.measure.learned import HIP_MODEL, KNEE_MODEL, hip_inputs, knee_inputs, shipped_model
 from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
@@ -75,8 +77,6 @@ class Engine:
         posture = self.stretch.posture
         self.tracker = SideTracker(posture, self.rate, params)
         self.back = BackCalibration(self.rate, params.back)
-        from coach.measure.learned import HIP_MODEL, KNEE_MODEL, shipped_model
-
         self.knee_model = shipped_model(KNEE_MODEL) if params.knee.learned else None
         self.hip_model = shipped_model(HIP_MODEL) if params.hip.learned else None
         self.judge = Judge(self.stretch, params)
