@@ -119,7 +119,8 @@ def knee_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, si
     line = (ankle - hip) / max(reach, 1e-6)
     normal = np.array([-line[1], line[0]])
     off = float((knee - hip) @ normal) / max(reach, 1e-6) * forward
-    depth = float(z[knee_i] - z[o_knee]) if z is not None else np.nan
+    # MediaPipe's z is in the x axis's pixels: in torso lengths, the same at any frame size.
+    depth = float(z[knee_i] - z[o_knee]) / max(torso, 1e-6) if z is not None else np.nan
     return np.array([
         float(geometry.angle_at(hip, knee, ankle)), float(geometry.angle_at(xy[o_hip], xy[o_knee], xy[o_ankle])),
         reach / max(thigh + shin, 1e-6), thigh / max(shin, 1e-6), off,
