@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coach.coaching.analysis import analyze_video
@@ -57,7 +58,7 @@ def _judge(stream) -> tuple[list, list]:
         last = t
     recorder.finish(engine.finish(last))
     holds = [(h.side, h.start, h.end, h.completed) for h in engine.timer.holds]
-    return holds, sorted((w.check, w.start, w.end) for w in recorder.warnings), engine.back.baseline
+    return holds, sorted((w.check, w.start, w.end) for w in recorder.warnings), engine.back.profile_baseline
 
 
 def test_the_same_poses_at_30_fps_give_the_same_verdicts(poses):
@@ -74,9 +75,10 @@ def test_the_same_poses_at_30_fps_give_the_same_verdicts(poses):
         assert a[0] == b[0] and a[3] == b[3] and abs(a[1] - b[1]) <= tol and abs(a[2] - b[2]) <= tol, (a, b)
     for a, b in zip(at15[1], at30[1]):
         assert a[0] == b[0] and abs(a[1] - b[1]) <= tol and abs(a[2] - b[2]) <= tol, (a, b)
-    # The back's baseline is the median of the same 3 s of sitting upright (with frame
-    # counts it was 1.5 s at 30 fps: -43.0 against -39.6 degrees on this clip).
-    assert at15[2] is not None and abs(at15[2] - at30[2]) < 0.5, (at15[2], at30[2])
+    # The person's upright back edge (what the back model reads the edge against) is the
+    # median of the same 3 s of sitting upright (with frame counts it was 1.5 s at 30 fps).
+    assert at15[2] is not None and at30[2] is not None
+    assert np.nanmax(np.abs(at15[2] - at30[2])) < 0.01, (at15[2], at30[2])  # chord lengths
 
 
 @pytest.fixture(scope="module")

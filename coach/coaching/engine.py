@@ -34,7 +34,13 @@ from coach.coaching.judge import Judge, in_position
 from coach.coaching.observe import Observation
 from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
-from coach.measure.learned import HIP_MODEL, KNEE_MODEL, hip_inputs, knee_inputs, shipped_model
+from coach.measure.learned import (
+    HIP_MODEL,
+    KNEE_MODEL,
+    hip_inputs,
+    knee_inputs,
+    shipped_model,
+)
 from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
