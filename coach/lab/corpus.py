@@ -52,12 +52,17 @@ def store_clip(out_dir: Path, video: Path, truth_file: Path) -> dict:
         raise ValueError(f"{truth_file}: no split (an interrupted render?); delete it and build again")
     poses = extract_poses(video, truth["exercise"])
     save_poses(out_dir / f"{video.stem}.npz", poses, dtype=np.float32)
-    tmp = out_dir / f"{video.stem}.json.gz.part"
+    write_truth(out_dir / f"{video.stem}.json.gz", truth)
+    return truth
+
+
+def write_truth(path: Path, truth: dict) -> None:
+    """Gzipped JSON, written beside ``path`` and renamed into place (never half a file)."""
+    tmp = path.with_name(path.name + ".part")
     # mtime=0: the same truth always compresses to the same bytes (a clean git diff).
     with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
         fh.write(json.dumps(truth, separators=(",", ":")).encode())
-    tmp.replace(out_dir / f"{video.stem}.json.gz")
-    return truth
+    tmp.replace(path)
 
 
 def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_python: Path = RENDER_PYTHON,
@@ -184,9 +189,6 @@ def relabel(out_dir: Path = CORPUS_DIR) -> list[str]:
         before = json.dumps([truth["holds"], [f["labels"] for f in truth["frames"]]])
         rederive(truth)
         if json.dumps([truth["holds"], [f["labels"] for f in truth["frames"]]]) != before:
-            tmp = path.with_name(path.name + ".part")
-            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-                fh.write(json.dumps(truth, separators=(",", ":")).encode())
-            tmp.replace(path)
+            write_truth(path, truth)
             changed.append(path.name.removesuffix(".json.gz"))
     return changed
