@@ -179,16 +179,57 @@ def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, cl
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
               help="The data folder (default: COACH_DATA_DIR or the user's data folder).")
 def backup(out: Path, data_dir: Path | None) -> None:
-    """Write every recorded session into one archive OUT (.zip): recordings, index, CSV and JSON."""
+    """Write every recorded session into one archive OUT (.zip): recordings, index, CSV, JSON,
+    the routine and the clinician report."""
+    from coach.progress.report import report_of_everything
     from coach.store.backup import write_backup
     from coach.store.sessions import SessionStore, StoreError
 
     try:
         with SessionStore(data_dir) as store:
-            n = write_backup(store, out)
+            n = write_backup(store, out, report=lambda pdf: report_of_everything(store, pdf))
     except StoreError as exc:
         raise CoachError(str(exc)) from None
     click.echo(f"wrote {n} session(s) to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command()
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day (YYYY-MM-DD; default: the first session).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day (YYYY-MM-DD; default: today).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The PDF to write.")
+@click.option("--name", default=None, help="The person's name on the report (none unless given).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="The data folder (default: COACH_DATA_DIR or the user's data folder).")
+def report(start, end, out: Path, name: str | None, data_dir: Path | None) -> None:
+    """A PDF for a clinician: plan and adherence, flexibility per leg, pain, form warnings."""
+    from datetime import date
+
+    from coach.progress.history import load_history
+    from coach.progress.plan import PlanError, load_plan
+    from coach.progress.report import Period, ReportError, build_report
+    from coach.store.sessions import SessionStore, StoreError
+
+    try:
+        with SessionStore(data_dir) as store:
+            records = load_history(store)
+            plan = load_plan(store.root)
+    except (StoreError, PlanError) as exc:
+        raise CoachError(str(exc)) from None
+    if not records:
+        raise CoachError("no sessions recorded yet: there is nothing to report")
+    first = start.date() if start else records[0].day
+    last = end.date() if end else max(date.today(), records[-1].day)
+    if last < first:
+        raise CoachError(f"--to {last} is before --from {first}")
+    try:
+        numbers = build_report(records, plan, Period(first, last), out, name=name)
+    except ReportError as exc:
+        raise CoachError(str(exc)) from None
+    except OSError as exc:
+        raise CoachError(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {out}: {numbers['sessions']} sessions from {first} to {last}, {numbers['figures']} charts")
 
 
 @main.command()

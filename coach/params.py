@@ -168,6 +168,20 @@ class CueParams:
 
 
 @dataclass(frozen=True)
+class ProgressParams:
+    """Flexibility read from the holds, and the routine (coach.progress)."""
+
+    settle_s: float = tunable(3.0, "s at the start of a hold left out of its flexibility value: the person is "
+                              "still easing into the stretch (project choice; the sources say enter it gently)")
+    min_steady_s: float = tunable(3.0, "s of steady, in-position frames a hold needs to give a flexibility value: "
+                                  "fewer is a glimpse, not a hold (project choice)")
+    thigh_vertical_tolerance_deg: float = tunable(15.0, "degrees from vertical the thigh may be for the active "
+                                                  "knee extension reading: the test holds the hip at 90 degrees; "
+                                                  "15 keeps the reading to that test (project choice)")
+    sessions_per_day: int = tunable(2, "SPEC: twice a day, every day, for weeks")
+
+
+@dataclass(frozen=True)
 class CoachParams:
     smoothing: SmoothingParams = field(default_factory=SmoothingParams)
     sides: SideParams = field(default_factory=SideParams)
@@ -179,6 +193,7 @@ class CoachParams:
     hysteresis: HysteresisParams = field(default_factory=HysteresisParams)
     hold: HoldParams = field(default_factory=HoldParams)
     cues: CueParams = field(default_factory=CueParams)
+    progress: ProgressParams = field(default_factory=ProgressParams)
 
 
 def sources(params: Any = None, prefix: str = "") -> Iterator[tuple[str, Any, str | None]]:

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 
 def pytest_addoption(parser):
     parser.addoption("--run-render", action="store_true",
@@ -11,3 +13,13 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if config.getoption("--run-render"):
         os.environ["COACH_RUN_RENDER"] = "1"
+
+
+@pytest.fixture(scope="session")
+def six_weeks(tmp_path_factory):
+    """Six weeks of sessions made through the engine (tests/six_weeks.py), built once per run:
+    ``(data folder, what was constructed)``. Tests that change the folder copy it first."""
+    from six_weeks import make_history
+
+    folder = tmp_path_factory.mktemp("six-weeks") / "coach-data"
+    return folder, make_history(folder)

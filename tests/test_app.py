@@ -202,7 +202,7 @@ def test_sessions_page_lists_a_session_with_its_holds(recorded_dir):
     # The history table, then the warnings and holds tables of the chosen session.
     tables = at.dataframe
     assert len(tables) >= 2
-    history = tables[0].value
+    history = next(t.value for t in tables if "stretch" in t.value.columns)  # after the week's table
     assert len(history) == 1 and history["holds done"].iloc[0] >= 1
     holds = tables[-1].value
     assert list(holds["completed"])[:1] == [True], holds
@@ -282,3 +282,51 @@ def test_analyse_page_rejects_a_file_that_is_not_a_video(data_dir):
     from coach.app.common import get_store
 
     assert get_store().list_sessions() == []
+
+
+@pytest.fixture
+def six_weeks_dir(six_weeks, tmp_path, monkeypatch) -> Path:
+    """A copy of the six-week history (tests/six_weeks.py) as the app's data folder."""
+    import shutil
+
+    folder = tmp_path / "coach-data"
+    shutil.copytree(six_weeks[0], folder)
+    monkeypatch.setenv("COACH_DATA_DIR", str(folder))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield folder
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_sessions_page_shows_the_week_the_trends_and_makes_the_report(six_weeks_dir):
+    at = AppTest.from_function(_sessions_page, default_timeout=120).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert {"Days in a row", "Sessions this week", "Holds (left / right)", "Time in position"} <= set(metrics)
+    # Three flexibility charts, pain, warnings, adherence, and the chosen session's timeline.
+    assert len(_find(at, "vega")) >= 7
+    assert any("pain spreading down the leg" in s for s in _texts(at.warning))
+    # Each chart's numbers are one click away: a table in an expander below it.
+    assert len([e for e in at.expander if e.label == "Numbers"]) == 6
+    # The routine is the person's to change; the Live page then starts on it.
+    holds = next(n for n in at.number_input if n.label == "Holds per leg")
+    holds.set_value(3)
+    next(b for b in at.button if b.label == "Save the routine").click().run()
+    assert not at.exception, at.exception
+    from coach.progress.plan import load_plan
+
+    assert load_plan(six_weeks_dir).holds_per_leg == 3
+    at.button(key="report_make").click().run()
+    assert not at.exception, at.exception
+    data, name, n = at.session_state["report"]
+    assert data[:5] == b"%PDF-" and name.endswith(".pdf") and n == 64
+
+
+def test_live_page_shows_the_day_against_the_routine_and_starts_on_it(six_weeks_dir):
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    today = " ".join(m.value for m in at.markdown if "coach-today" in m.value)
+    assert "Today: 0 of 2 sessions done · left leg 0 of 4 holds · right leg 0 of 4 holds" in today, today
+    assert at.number_input(key="hold_seated-chair").value == 8  # the routine's hold, not the library's 30
+    assert at.number_input(key="reps_seated-chair").value == 2

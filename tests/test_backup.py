@@ -81,3 +81,24 @@ def test_restoring_over_sessions_or_from_a_broken_file_refuses_and_changes_nothi
     junk.write_bytes(b"not a zip at all")
     with pytest.raises(BackupError, match="not a coach backup"):
         restore_backup(junk, tmp_path / "empty")
+
+
+def test_the_backup_carries_the_routine_and_the_clinician_report(six_weeks, tmp_path: Path) -> None:
+    """Six weeks (tests/six_weeks.py): the archive holds the routine and a report of every
+    session; restored, the routine and the whole progress history are the same."""
+    from coach.progress.history import load_history
+    from coach.progress.plan import load_plan
+    from coach.progress.report import report_of_everything
+
+    folder, built = six_weeks
+    with SessionStore(folder) as store:
+        n = write_backup(store, tmp_path / "backup.zip", report=lambda pdf: report_of_everything(store, pdf))
+        before = load_history(store)
+    assert n == built.sessions
+    with zipfile.ZipFile(tmp_path / "backup.zip") as zf:
+        assert zf.read("report.pdf")[:5] == b"%PDF-"
+        assert b'"holds_per_leg": 2' in zf.read("plan.json")
+    restore_backup(tmp_path / "backup.zip", tmp_path / "new")
+    assert load_plan(tmp_path / "new") == load_plan(folder)
+    with SessionStore(tmp_path / "new") as restored:
+        assert load_history(restored) == before

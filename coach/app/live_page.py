@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
 from coach.app.common import get_store, play_audio, status_panel
 from coach.app.live_session import LiveSession
+from coach.app.progress_view import current_plan, history
 from coach.present.wording import stretch_name
+from coach.progress.plan import Plan, day_progress, day_summary
 from coach.rules.stretches import (
     PAIN_QUESTIONS,
     PAIN_WORSE_ADVICE,
@@ -36,17 +39,23 @@ SOURCES = {
 }
 
 
-def _settings() -> dict:
-    """The choices made before a session; remembered for the next one."""
+def _settings(plan: Plan) -> dict:
+    """The choices made before a session; remembered for the next one. They start on the
+    person's routine (Sessions page), else on the stretch library's prescription."""
     st.sidebar.header("Stretch")
-    exercise = st.sidebar.selectbox("Stretch", list(STRETCHES), format_func=stretch_name, key="exercise")
+    names = list(STRETCHES)
+    exercise = st.sidebar.selectbox("Stretch", names, index=names.index(plan.stretch), format_func=stretch_name,
+                                    key="exercise")
     stretch = STRETCHES[exercise]
+    planned = exercise == plan.stretch
     side = st.sidebar.radio("Leg", ["auto", "left", "right"], horizontal=True, key="side",
                             help="auto: the coach sees which leg you stretch")
-    hold_s = st.sidebar.number_input("Hold (s)", 5, 120, int(stretch.hold_s.value), step=5, key=f"hold_{exercise}",
-                                     help=stretch.hold_s.source)
-    reps = st.sidebar.number_input("Repetitions per leg", 1, 10, int(stretch.reps.value), key=f"reps_{exercise}",
-                                   help=stretch.reps.source)
+    hold_s = st.sidebar.number_input("Hold (s)", 5, 120, int(plan.hold_s if planned else stretch.hold_s.value), step=5,
+                                     key=f"hold_{exercise}",
+                                     help="from your routine" if planned else stretch.hold_s.source)
+    reps = st.sidebar.number_input("Repetitions per leg", 1, 10, plan.holds_per_leg if planned else int(stretch.reps.value),
+                                   key=f"reps_{exercise}",
+                                   help="from your routine" if planned else stretch.reps.source)
     rest_s = st.sidebar.number_input("Rest (s)", 0, 120, int(stretch.rest_s.value), step=5, key=f"rest_{exercise}",
                                      help=stretch.rest_s.source)
     st.sidebar.header("Camera")
@@ -76,13 +85,21 @@ def _pain_form(key: str, after: bool) -> dict | None:
 
 
 def render() -> None:
-    settings = _settings()
+    store = get_store()
+    plan, problem = current_plan(store)
+    settings = _settings(plan)
     state = st.session_state
     stage = state.setdefault("live_stage", "checkin")
     stretch = STRETCHES[settings["exercise"]]
 
     if stage == "checkin":
         st.title(stretch.name)
+        # The day against the routine, before starting (Sessions page: the week and the trends).
+        today = day_progress(history(store), date.today(), plan)
+        st.markdown(f"<p data-testid='coach-today' style='font-size:1.25rem'>{day_summary(today, plan)}</p>",
+                    unsafe_allow_html=True)
+        if problem:
+            st.warning(problem)
         demo = SAMPLES / DEMOS.get(settings["exercise"], "")
         how, shown = st.columns([3, 2]) if demo.is_file() else (st.container(), None)
         with how:

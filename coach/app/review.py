@@ -1,8 +1,10 @@
-"""Sessions page: the history, one session's timeline and warnings, progress over days."""
+"""Sessions page: progress over weeks, the history, one session's timeline and warnings, the routine,
+the clinician report and the backup."""
 
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import altair as alt
@@ -171,40 +173,6 @@ def _export_and_delete(store: SessionStore, summary: SessionSummary, label: str)
             st.rerun()
 
 
-def progress_charts(store: SessionStore) -> tuple[alt.Chart, alt.Chart] | None:
-    """Per day: holds completed (a count) and the best knee angle and lean reached while in
-    position (degrees), as two charts: a count and an angle never share one axis."""
-    days: dict[str, dict] = {}
-    for s in store.list_sessions():
-        day = s.started_at.astimezone().strftime("%Y-%m-%d")
-        entry = days.setdefault(day, {"day": day, "holds completed": 0, "best knee": None, "best lean": None})
-        entry["holds completed"] += s.holds_done
-        try:
-            frames = load_frames(store, s.id)
-        except (SessionCorruptError, SessionNotFoundError, OSError):
-            continue
-        if not len(frames):
-            continue
-        holding = frames[frames["phase"] == "holding"]
-        for col, key in (("knee_angle", "best knee"), ("trunk_inclination", "best lean")):
-            values = holding[col].dropna()
-            if len(values):
-                best = float(values.max())
-                entry[key] = best if entry[key] is None else max(entry[key], best)
-    if not days:
-        return None
-    df = pd.DataFrame(sorted(days.values(), key=lambda d: d["day"]))
-    holds = alt.Chart(df).mark_bar().encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("holds completed:Q", title="holds completed"),
-        tooltip=["day:T", "holds completed:Q"]).properties(height=200)
-    angles = df.melt(id_vars=["day"], value_vars=["best knee", "best lean"], var_name="measure",
-                     value_name="degrees").dropna()
-    reached = alt.Chart(angles).mark_line(point=True).encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("degrees:Q", title="degrees"), color="measure:N",
-        tooltip=["day:T", "measure:N", "degrees:Q"]).properties(height=220)
-    return holds, reached
-
-
 def render() -> None:
     st.title("Sessions")
     store = get_store()
@@ -217,6 +185,16 @@ def render() -> None:
     st.markdown(f"<p data-testid='coach-session-count' data-count='{len(table)}' data-statuses='{statuses}'>"
                 f"{len(table)} session{'s' if len(table) != 1 else ''} recorded on this computer</p>",
                 unsafe_allow_html=True)
+    from coach.app import progress_view
+
+    today = date.today()
+    records = progress_view.history(store)
+    plan, problem = progress_view.current_plan(store)
+    if problem:
+        st.warning(problem)
+    progress_view.week_section(records, plan, today)
+    progress_view.trends_section(records, plan, today)
+    st.header("Each session")
     st.dataframe(table.drop(columns=["id"]), hide_index=True, use_container_width=True)
     ids = table["id"].tolist()
     chosen = st.session_state.get("review_session")
@@ -225,11 +203,9 @@ def render() -> None:
     session_id = st.selectbox("Session", ids, index=index, format_func=labels.get, key="review_select")
     st.session_state.review_session = session_id
     session_view(store, session_id, labels.get(session_id))
-    st.subheader("Progress over days")
-    charts = progress_charts(store)
-    if charts is not None:
-        for chart in charts:
-            st.altair_chart(chart, use_container_width=True)
+    st.header("Routine, report and backup")
+    progress_view.plan_section(store, plan)
+    progress_view.report_section(store, records, plan, today)
     backup_section(store)
 
 
@@ -237,16 +213,18 @@ def backup_section(store) -> None:
     """All sessions as one archive (coach.store.backup); `coach restore` puts it back."""
     from datetime import datetime
 
+    from coach.progress.report import report_of_everything
     from coach.store.backup import BackupError, write_backup
 
     st.subheader("Back up everything")
-    st.caption("One file with every session: the recordings, the videos, and a CSV and JSON of each. "
+    st.caption("One file with every session: the recordings, the videos, a CSV and JSON of each, your "
+               "routine and the clinician report. "
                "Restore it into an empty data folder with `coach restore FILE`.")
     if st.button("Prepare a backup", key="backup_prepare"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "backup.zip"
             try:
-                n = write_backup(store, path)
+                n = write_backup(store, path, report=lambda pdf: report_of_everything(store, pdf))
             except BackupError as exc:
                 st.error(str(exc))
                 return

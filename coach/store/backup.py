@@ -11,6 +11,9 @@ without the coach:
     sessions/<id>/video.mp4        its video, when one was recorded
     export/<date>_<stretch>.csv    one row per frame, for a spreadsheet
     export/<date>_<stretch>.json   the whole session as one JSON document
+    plan.json                      the person's routine, when they saved one
+    report.pdf                     the clinician report of every session (coach.progress.report),
+                                   when the caller makes one
 
 The archive is written beside its destination and renamed into place, so a full disk or a
 killed process never leaves half an archive under the real name.
@@ -23,10 +26,12 @@ import re
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from coach.present.wording import export_name
+from coach.store.files import PLAN_FILE
 from coach.store.sessions import STREAM_FILE, SessionStore, StoreError
 
 SCHEMA = "coach.backup/1"
@@ -49,8 +54,9 @@ def _unique(name: str, used: set[str]) -> str:
     return out
 
 
-def write_backup(store: SessionStore, path: Path) -> int:
-    """Write every session of ``store`` to the archive ``path``; returns how many."""
+def write_backup(store: SessionStore, path: Path, report: Callable[[Path], None] | None = None) -> int:
+    """Write every session of ``store`` to the archive ``path``; returns how many.
+    ``report(out)``, when given, writes the PDF report that goes in as ``report.pdf``."""
     path = Path(path)
     sessions = [s for s in store.list_sessions() if s.status != "recording"]
     partial = path.with_name(path.name + ".part")
@@ -75,6 +81,11 @@ def write_backup(store: SessionStore, path: Path) -> int:
                                   "holds_done": s.holds_done} for s in sessions],
                 }, indent=1))
                 zf.write(index, "sessions.db")
+                if (store.root / PLAN_FILE).is_file():
+                    zf.write(store.root / PLAN_FILE, PLAN_FILE)
+                if report is not None and sessions:
+                    report(Path(tmp) / "report.pdf")
+                    zf.write(Path(tmp) / "report.pdf", "report.pdf")
                 used: set[str] = set()
                 for s in sessions:
                     folder = store.sessions_dir / s.id
@@ -122,6 +133,8 @@ def restore_backup(path: Path, data_dir: Path) -> list[str]:
             for part in data_dir.glob("sessions.db*"):
                 part.unlink()
             zf.extract("sessions.db", data_dir)
+            if PLAN_FILE in zf.namelist():
+                zf.extract(PLAN_FILE, data_dir)
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise BackupError(f"could not restore {path} into {data_dir}: {exc}") from None
     with SessionStore(data_dir) as store:

@@ -14,6 +14,7 @@ from typing import Any
 
 STREAM_FILE = "stream.jsonl"
 PID_FILE = "writer.pid"
+PLAN_FILE = "plan.json"  # the routine (coach.progress.plan), beside the sessions
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 

@@ -148,13 +148,14 @@ class SessionStore:
             return _Index(private_file(path))
 
     def start_session(self, exercise: str, side: str, source: str, settings: dict,
-                      source_video: str | None = None) -> SessionWriter:
-        """Begin recording; the meta line is on disk before this returns."""
+                      source_video: str | None = None, *, started_at: datetime | None = None) -> SessionWriter:
+        """Begin recording; the meta line is on disk before this returns. ``started_at``
+        (default now) dates a session made from an earlier recording, as a history is."""
         if source not in SOURCES:
             raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
         if side not in SIDES:
             raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
-        started = _utc_now()
+        started = (started_at.astimezone(timezone.utc) if started_at is not None else _utc_now())
         while True:
             session_id = _new_session_id(started)
             folder = self.sessions_dir / session_id
@@ -184,7 +185,7 @@ class SessionStore:
                 "status, source_video) VALUES (?, ?, ?, ?, ?, ?, 'recording', ?)",
                 (session_id, _iso(started), source, exercise, side,
                  json.dumps(_jsonable(settings)), source_video))
-        return SessionWriter(self._index, session_id, folder)
+        return SessionWriter(self._index, session_id, folder, started)
 
     def list_sessions(self) -> list[SessionSummary]:
         """Every session, newest first."""

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,12 @@ class SessionWriter:
     and the stream on disk ends at the last record that was fully written.
     """
 
-    def __init__(self, index: _Index, session_id: str, folder: Path) -> None:
+    def __init__(self, index: _Index, session_id: str, folder: Path, started: datetime | None = None) -> None:
         self.session_id = session_id
+        # The end is dated from the start and the last record's t, as an index rebuilt from
+        # the stream dates it (coach.store.index), so that both agree for every session.
+        self._started = started
+        self._last_t: float | None = None
         self.folder = folder
         self.stream_path = folder / STREAM_FILE
         self._index = index
@@ -77,6 +82,9 @@ class SessionWriter:
         if self._closed:
             raise ValueError(f"session {self.session_id} is closed")
         line = _encode(record)
+        t = record.get("t")
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t < 10 * 24 * 3600.0:
+            self._last_t = t if self._last_t is None else max(self._last_t, t)
         with self._buffer_lock:
             self._buffer.append(line)
             due = time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
@@ -159,9 +167,11 @@ class SessionWriter:
             with _live_lock:
                 _live_streams.discard(self.stream_path.resolve())
             (self.folder / PID_FILE).unlink(missing_ok=True)
+            ended = (self._started + timedelta(seconds=self._last_t)
+                     if self._started is not None and self._last_t is not None else _utc_now())
             with self._index.transaction() as conn:
                 conn.execute("UPDATE sessions SET ended_at = ?, status = 'finished' WHERE id = ?",
-                             (_iso(_utc_now()), self.session_id))
+                             (_iso(ended), self.session_id))
 
     def __enter__(self) -> SessionWriter:
         return self

@@ -1,0 +1,1 @@
+"""Progress over weeks: flexibility per leg, the routine, trends, the clinician report."""
