@@ -49,3 +49,11 @@ def test_speech_is_not_repeated_too_often():
     board.update(3.0, [], "holding", 1, 3)
     again = board.update(4.0, ["knee_extension"], "holding", 1, 3)
     assert again.text == KNEE and not again.speak  # said 4 s ago
+
+
+def test_the_countdown_cue_is_recognised_for_the_page_to_count_on_its_own_clock():
+    from coach.coaching.cues import COUNTDOWN_CUE, countdown_number
+
+    assert [countdown_number(COUNTDOWN_CUE.format(n)) for n in (3, 2, 1)] == [3, 2, 1]
+    assert countdown_number("Good. Hold still and breathe") is None
+    assert countdown_number("Get ready: soon") is None

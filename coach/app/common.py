@@ -8,6 +8,7 @@ import json
 import streamlit as st
 import streamlit.components.v1 as components
 
+from coach.coaching.cues import COUNTDOWN_CUE, countdown_number
 from coach.present.panel import PHASE_TEXT, PanelState
 from coach.rules.checks import CHECKS
 from coach.store.sessions import SessionStore
@@ -67,12 +68,27 @@ def status_panel(panel: PanelState, container=None) -> None:
 def play_audio(speak: list[str], tones: list[str], muted: bool) -> None:
     """Speak cues with the browser's speech synthesis and play tones with Web Audio.
 
-    Runs in a tiny iframe; browsers without speech synthesis simply stay silent.
+    Runs in a tiny iframe, speaking through the page's own window (same origin), so a count
+    scheduled there outlives the iframe. The 3-2-1 is counted on the browser's clock: its first
+    number schedules the rest a second apart, because the page refreshes only every 0.3 s, and
+    slower on a busy machine, which would skip a number. Muted, anything still scheduled is
+    cancelled. Browsers without speech synthesis simply stay silent.
     """
-    if muted or not (speak or tones):
+    if not (speak or tones):
         return
+    if muted:
+        components.html("<script>try { const w = window.top; (w.__coachTimers || []).forEach(clearTimeout); "
+                        "w.__coachTimers = []; w.speechSynthesis && w.speechSynthesis.cancel(); } catch (e) {}"
+                        "</script>", height=0)
+        return
+    text = speak[-1] if speak else None
+    number = countdown_number(text) if text else None
+    rest = [COUNTDOWN_CUE.format(k) for k in range(number - 1, 0, -1)] if number else []
     script = f"""<script>
-    const tones = {json.dumps(tones)}; const speak = {json.dumps(speak[-1:])};
+    const tones = {json.dumps(tones)}; const text = {json.dumps(text)}; const rest = {json.dumps(rest)};
+    const counting = {json.dumps(number is not None)};
+    let w = window;
+    try {{ if (window.top.speechSynthesis) w = window.top; }} catch (e) {{}}
     try {{
       const ctx = new (window.AudioContext || window.webkitAudioContext)();
       tones.forEach((kind, i) => {{
@@ -84,9 +100,25 @@ def play_audio(speak: list[str], tones: list[str], muted: bool) -> None:
         o.connect(g).connect(ctx.destination); o.start(t0); o.stop(t0 + 0.42);
       }});
     }} catch (e) {{}}
-    if (speak.length && 'speechSynthesis' in window) {{
-      window.speechSynthesis.cancel();
-      window.speechSynthesis.speak(new SpeechSynthesisUtterance(speak[0]));
+    const say = s => {{
+      if (!('speechSynthesis' in w)) return;
+      w.speechSynthesis.cancel();
+      w.speechSynthesis.speak(new w.SpeechSynthesisUtterance(s));
+    }};
+    if (text !== null) {{
+      if (counting) {{
+        // Already counting on this clock: the server's later numbers are the same count.
+        if (!(Date.now() < (w.__coachCountUntil || 0))) {{
+          w.__coachCountUntil = Date.now() + rest.length * 1000 + 500;
+          w.__coachTimers = (w.__coachTimers || []);
+          say(text);
+          rest.forEach((s, i) => w.__coachTimers.push(w.setTimeout(() => say(s), (i + 1) * 1000)));
+        }}
+      }} else {{
+        (w.__coachTimers || []).forEach(clearTimeout);
+        w.__coachTimers = []; w.__coachCountUntil = 0;
+        say(text);
+      }}
     }}
     </script>"""
     components.html(script, height=0)

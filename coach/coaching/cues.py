@@ -30,6 +30,14 @@ BACK_UNCLEAR_CUE = {
 PAUSED_CUE = "Timer paused: ease back into the stretch"
 # Nobody in view at all is a different problem from a foot out of frame: say so.
 NO_PERSON_CUE = "I can't see you: sit side-on, 2-3 m from the camera, whole body in view"
+COUNTDOWN_CUE = "Get ready: {}"  # the 3-2-1 before a live session is judged or timed
+
+
+def countdown_number(text: str) -> int | None:
+    """N when ``text`` is the countdown's "Get ready: N", else None (the page speaks the rest
+    of the count itself, on the browser's clock)."""
+    head, _, number = text.partition(": ")
+    return int(number) if f"{head}: {{}}" == COUNTDOWN_CUE and number.isdigit() else None
 
 
 class CueBoard:
@@ -107,7 +115,7 @@ class CueBoard:
             if choice == "in_frame" and not person_seen:
                 text = NO_PERSON_CUE
         elif countdown:
-            text, source, correction = f"Get ready: {countdown}", "setup", False
+            text, source, correction = COUNTDOWN_CUE.format(countdown), "setup", False
         else:
             text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on, paused,
                                           blocking or [], person_seen, side, rest_remaining, back_unclear)
