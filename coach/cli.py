@@ -367,7 +367,45 @@ def bench_all(video: Path, exercise: str, frames: int, memory_frames: int, e2e_r
     prints the table and writes it to OUT."""
     text = _run_bench(("live", "analysis", "engine", "memory", "e2e"), video, exercise, frames=frames,
                       memory_frames=memory_frames, e2e_results=e2e_results)
-    out.write_text(text)
+    from coach.lab.latency import kept_section
+
+    kept = kept_section(out)  # `coach bench e2e`'s table, measured separately, stays
+    out.write_text(text.rstrip() + ("\n\n" + kept + "\n" if kept else "\n"))
+    click.echo(f"wrote {out}", err=True)
+
+
+@bench.command("e2e")
+@click.option("--option", "names", multiple=True, help="Options to run (default: all, baseline first): "
+              "baseline, fps15, res480, jitter0, h264.")
+@click.option("--seconds", default=60.0, show_default=True, help="Length of each browser session.")
+@click.option("--clip", type=click.Path(path_type=Path), default=Path("sample_videos/seated-chair_left_good.mp4"),
+              show_default=True, help="The clip played as the camera (looped).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("BENCHMARKS.md"), show_default=True)
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write every number here.")
+def bench_e2e(names: tuple[str, ...], seconds: float, clip: Path, out: Path, json_out: Path | None) -> None:
+    """Camera-to-feedback latency in the browser, one option at a time (issue 13); the table
+    goes into OUT, section 6."""
+    from coach.lab.latency import (
+        BY_NAME,
+        OPTIONS,
+        dump,
+        format_section,
+        run_options,
+        write_section,
+    )
+
+    chosen = list(names) or [o.name for o in OPTIONS]
+    unknown = [n for n in chosen if n not in BY_NAME]
+    if unknown:
+        raise CoachError(f"unknown option {', '.join(unknown)}; choose from {', '.join(BY_NAME)}")
+    if not clip.exists():
+        raise CoachError(f"{clip}: no such clip")
+    report = run_options(chosen, seconds, clip, progress=lambda s: click.echo(f"... {s}", err=True))
+    section = format_section(report, " ".join(["coach", *sys.argv[1:]]))
+    click.echo(section)
+    write_section(out, section)
+    if json_out:
+        dump(report, json_out)
     click.echo(f"wrote {out}", err=True)
 
 

@@ -168,6 +168,18 @@ class CueParams:
 
 
 @dataclass(frozen=True)
+class CameraParams:
+    """What the browser camera is asked for (coach.app.live_page); COACH_CAMERA=WxH@FPS
+    overrides it (a slow laptop, or `coach bench e2e` trying options)."""
+
+    width: int = tunable(640, "px: SPEC's test condition (640x480 at 15 or 30 fps); MediaPipe's pose input is "
+                         "256 px, so more costs encode and decode time and buys nothing")
+    height: int = tunable(480, "px, with the width above")
+    frame_rate: float = tunable(30.0, "fps asked of the camera: SPEC's faster rate; every duration is in seconds, "
+                                "so 15 gives the same verdicts")
+
+
+@dataclass(frozen=True)
 class ProgressParams:
     """Flexibility read from the holds, and the routine (coach.progress)."""
 
@@ -194,6 +206,7 @@ class CoachParams:
     hold: HoldParams = field(default_factory=HoldParams)
     cues: CueParams = field(default_factory=CueParams)
     progress: ProgressParams = field(default_factory=ProgressParams)
+    camera: CameraParams = field(default_factory=CameraParams)
 
 
 def sources(params: Any = None, prefix: str = "") -> Iterator[tuple[str, Any, str | None]]:

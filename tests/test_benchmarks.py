@@ -95,3 +95,34 @@ def test_e2e_latency_read_from_the_harness_results(tmp_path):
     text = benchmarks.format_markdown({"date": "d", "machine": benchmarks.machine(), "command": "c",
                                        "video": "v", "e2e": e2e})
     assert "median 600 ms, p90 900 ms over 3 frames" in text and "ran while this benchmark did" in text
+
+
+def test_the_latency_options_table_replaces_its_own_section_and_survives_bench_all(tmp_path):
+    from coach.lab import latency
+
+    report = {"date": "2026-12-02 14:00 UTC", "cpus": 2, "clip": "c.mp4", "results": [
+        {"option": "baseline", "what": "as shipped", "loadavg": 1.5, "stats": [{"codec": "video/VP8",
+                                                                              "jitter_buffer_ms_per_frame": 40.0}],
+         "latency": {"samples": 900, "median_ms": 180.0, "p90_ms": 240.0, "first_third_median_ms": 170.0,
+                     "last_third_median_ms": 185.0}},
+        {"option": "h264", "what": "H.264 first", "latency": {"error": "not instrumented"}, "errors": []}]}
+    section = latency.format_section(report, "coach bench e2e")
+    assert "| baseline | as shipped | 900 | 180.0 | 240.0 | 170.0 | 185.0 | video/VP8 | 40.0 | 1.5 |" in section
+    assert "| h264 | H.264 first | not measured: not instrumented" in section
+    bench = tmp_path / "BENCHMARKS.md"
+    bench.write_text("# Benchmarks\n\n## 1. Live\n")
+    latency.write_section(bench, section)
+    latency.write_section(bench, section.replace("180.0", "150.0"))
+    text = bench.read_text()
+    assert text.count(latency.START) == 1 and "| 150.0 |" in text and "## 1. Live" in text
+    assert latency.kept_section(bench).startswith(latency.START)
+
+
+def test_the_camera_request_comes_from_the_params_or_coach_camera():
+    from coach.app.live_page import camera_constraints
+
+    assert camera_constraints("") == {"width": {"ideal": 640}, "height": {"ideal": 480},
+                                      "frameRate": {"ideal": 30.0, "max": 30.0}}
+    assert camera_constraints("480x360@15")["frameRate"] == {"ideal": 15.0, "max": 15.0}
+    with pytest.raises(ValueError, match="WIDTHxHEIGHT@FPS"):
+        camera_constraints("big")

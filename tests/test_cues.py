@@ -1,6 +1,6 @@
 """One cue at a time: most important first, no flicker, and every fault gets its turn."""
 
-from coach.coaching.cues import CueBoard
+from coach.coaching.cues import CueBoard, CueContext
 from coach.params import CueParams
 
 MIN_SHOW_S, ROTATE_AFTER_S = CueParams().min_show_s, CueParams().rotate_after_s
@@ -14,7 +14,7 @@ BACK = STRETCH.cue("hip_hinge")
 def run(board, faults, start, seconds, phase="holding"):
     cues = []
     for i in range(int(seconds * 10)):
-        cues.append(board.update(start + i / 10, faults, phase, 1, 3))
+        cues.append(board.update(start + i / 10, faults, CueContext(phase, 1, 3)))
     return cues
 
 
@@ -31,23 +31,23 @@ def test_most_important_first_then_the_next_in_turn():
 def test_a_new_more_important_fault_takes_over_at_once():
     board = CueBoard(STRETCH)
     run(board, ["hip_hinge"], 0.0, 2)
-    cue = board.update(2.0, ["hip_hinge", "in_frame"], "holding", 1, 3)
+    cue = board.update(2.0, ["hip_hinge", "in_frame"], CueContext("holding", 1, 3))
     assert cue.text == STRETCH.cue("in_frame")
 
 
 def test_a_cleared_cue_stays_long_enough_to_read():
     board = CueBoard(STRETCH)
-    board.update(0.0, ["knee_extension"], "holding", 1, 3)
-    assert board.update(MIN_SHOW_S / 2, [], "holding", 1, 3).text == KNEE
-    assert board.update(MIN_SHOW_S + 0.1, [], "holding", 1, 3).text != KNEE
+    board.update(0.0, ["knee_extension"], CueContext("holding", 1, 3))
+    assert board.update(MIN_SHOW_S / 2, [], CueContext("holding", 1, 3)).text == KNEE
+    assert board.update(MIN_SHOW_S + 0.1, [], CueContext("holding", 1, 3)).text != KNEE
 
 
 def test_speech_is_not_repeated_too_often():
     board = CueBoard(STRETCH)
     spoken = [c for c in run(board, ["knee_extension"], 0.0, 3) if c.speak]
     assert len(spoken) == 1
-    board.update(3.0, [], "holding", 1, 3)
-    again = board.update(4.0, ["knee_extension"], "holding", 1, 3)
+    board.update(3.0, [], CueContext("holding", 1, 3))
+    again = board.update(4.0, ["knee_extension"], CueContext("holding", 1, 3))
     assert again.text == KNEE and not again.speak  # said 4 s ago
 
 

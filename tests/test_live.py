@@ -21,7 +21,10 @@ def test_records_the_session_with_video_and_shows_the_status(tmp_path):
     store = SessionStore(tmp_path)
     live = LiveSession("seated-chair", "auto", hold_s=5, reps=1, rest_s=0, store=store,
                        pain_before={"back_pain": 3, "leg_pain": 1}, record_video=True)
-    outputs = [live.process(image, t) for t, image in camera(14)]
+    frames = camera(14)
+    outputs = [live.process(*reversed(frames[0]))]
+    assert live.status().speak == ["Get ready: 3"]  # the page shows the first frame: the 3-2-1 runs
+    outputs += [live.process(image, t) for t, image in frames[1:]]
     status = live.status()
     assert status.running and status.frames == len(outputs)
     assert status.holds_completed >= 1 and live.engine.timer.holds[0].side == "left"
@@ -44,6 +47,28 @@ def test_records_the_session_with_video_and_shows_the_status(tmp_path):
     assert "hold_started" in kinds and "hold_completed" in kinds
     video = store.video_path(session_id)
     assert video is not None and video.stat().st_size > 10_000
+
+
+def test_the_3_2_1_waits_for_the_page_to_show_it():
+    """Frames judged before the page has shown one (the browser and WebRTC still warming up)
+    hold the count at its first number: the person hears it whole."""
+    live = LiveSession("seated-chair", "left", hold_s=5, reps=1, rest_s=0)
+    try:
+        frames = camera(6)
+        for t, image in frames[:30]:  # 2 s the page has not seen
+            live.process(image, t)
+        assert live.status(take_audio=False).panel.cue == "Get ready: 3"
+        seen = live.status()  # the page's first refresh with a frame
+        assert seen.speak == ["Get ready: 3"]
+        cues = []
+        for t, image in frames[30:]:
+            live.process(image, t)
+            cues.append(live.status(take_audio=False).panel.cue)
+        # From then on, a second each (15 fps): 3, 2, 1, then the setup cue.
+        assert cues[:14] == ["Get ready: 3"] * 14 and cues[16:29] == ["Get ready: 2"] * 13
+        assert cues[31:44] == ["Get ready: 1"] * 13 and not cues[-1].startswith("Get ready")
+    finally:
+        live.stop()
 
 
 def test_a_failing_disk_does_not_stop_the_coaching(tmp_path, monkeypatch):

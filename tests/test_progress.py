@@ -203,3 +203,26 @@ def test_a_report_of_an_empty_period_says_so(history, tmp_path):
         build_report(records, W.PLAN, Period(W.TODAY + timedelta(days=30), W.TODAY + timedelta(days=40)),
                      tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_readings_are_kept_beside_the_sessions_and_read_again_only_when_stale(six_weeks, tmp_path, monkeypatch):
+    from coach.progress.history import CACHE_DIR, HistoryCache
+
+    folder = tmp_path / "coach-data"
+    shutil.copytree(six_weeks[0], folder)
+    with SessionStore(folder) as store:
+        shutil.rmtree(folder / CACHE_DIR, ignore_errors=True)
+        first = HistoryCache().records(store)
+        assert len(list((folder / CACHE_DIR).glob("*.json"))) == len(first)
+        # A new app start (a new cache in memory) reads no stream at all.
+        monkeypatch.setattr(SessionStore, "stream", lambda *a: (_ for _ in ()).throw(AssertionError("read")))
+        assert HistoryCache().records(store) == first
+        monkeypatch.undo()
+        # A stream that changed is read again; a deleted session's readings go with it.
+        victim, changed = first[0].id, first[1].id
+        (folder / "sessions" / changed / "stream.jsonl").touch()
+        store.delete(victim)
+        again = HistoryCache().records(store)
+        assert [r.id for r in again] == [r.id for r in first[1:]]
+        assert not (folder / CACHE_DIR / f"{victim}.json").exists()
+        assert again[0] == first[1]

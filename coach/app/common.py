@@ -69,56 +69,76 @@ def play_audio(speak: list[str], tones: list[str], muted: bool) -> None:
     """Speak cues with the browser's speech synthesis and play tones with Web Audio.
 
     Runs in a tiny iframe, speaking through the page's own window (same origin), so a count
-    scheduled there outlives the iframe. The 3-2-1 is counted on the browser's clock: its first
-    number schedules the rest a second apart, because the page refreshes only every 0.3 s, and
-    slower on a busy machine, which would skip a number. Muted, anything still scheduled is
-    cancelled. Browsers without speech synthesis simply stay silent.
+    scheduled there outlives the iframe. The iframe of the latest sounds is drawn again, the
+    same, on every refresh until newer sounds replace it: an iframe drawn once and gone at the
+    next refresh (0.3 s) could be removed before it ran on a busy machine, and its sounds were
+    lost. A number in each script keeps a redrawn one from playing twice. The 3-2-1 is
+    counted on the browser's clock: its first number schedules the rest a second apart (a slow
+    refresh would skip a number); a sentence that arrives during the count is said after it.
+    Muted, anything still scheduled is cancelled. Browsers without speech synthesis simply
+    stay silent.
     """
-    if not (speak or tones):
-        return
-    if muted:
-        components.html("<script>try { const w = window.top; (w.__coachTimers || []).forEach(clearTimeout); "
-                        "w.__coachTimers = []; w.speechSynthesis && w.speechSynthesis.cancel(); } catch (e) {}"
-                        "</script>", height=0)
-        return
+    state = st.session_state
+    if speak or tones:
+        seq = state.get("audio_seq", 0) + 1
+        state["audio_seq"] = seq
+        state["audio_script"] = _mute_script(seq) if muted else _audio_script(speak, tones, seq)
+    if "audio_script" in state:
+        components.html(state["audio_script"], height=0)
+
+
+def _mute_script(seq: int) -> str:
+    return (f"<script>try {{ const w = window.top; if ((w.__coachAudioSeq || 0) < {seq}) {{ w.__coachAudioSeq = {seq}; "
+            "(w.__coachTimers || []).forEach(id => w.clearTimeout(id)); w.__coachTimers = []; "
+            "w.speechSynthesis && w.speechSynthesis.cancel(); } } catch (e) {}</script>")
+
+
+# Runs in the page's own window (its realm): a count scheduled from the sound iframe's own code
+# would be dropped by the browser once the next sounds replace that iframe.
+_SPEAK_IN_PAGE = """
+const w = window;
+w.__coachTimers = w.__coachTimers || [];
+const say = s => { if (!('speechSynthesis' in w)) return; w.speechSynthesis.cancel();
+                   w.speechSynthesis.speak(new w.SpeechSynthesisUtterance(s)); };
+if (counting) {
+  // Already counting on this clock: the server's later numbers are the same count.
+  if (Date.now() < (w.__coachCountUntil || 0)) return;
+  w.__coachCountUntil = Date.now() + rest.length * 1000 + 900;
+  say(text);
+  rest.forEach((s, i) => w.__coachTimers.push(w.setTimeout(() => say(s), (i + 1) * 1000)));
+} else {
+  // After the count: a sentence that comes while it runs waits for its end.
+  const wait = (w.__coachCountUntil || 0) - Date.now();
+  if (wait > 0) w.__coachTimers.push(w.setTimeout(() => say(text), wait)); else say(text);
+}
+"""
+
+
+def _audio_script(speak: list[str], tones: list[str], seq: int) -> str:
     text = speak[-1] if speak else None
     number = countdown_number(text) if text else None
     rest = [COUNTDOWN_CUE.format(k) for k in range(number - 1, 0, -1)] if number else []
-    script = f"""<script>
+    return f"""<script>
     const tones = {json.dumps(tones)}; const text = {json.dumps(text)}; const rest = {json.dumps(rest)};
-    const counting = {json.dumps(number is not None)};
+    const counting = {json.dumps(number is not None)}, seq = {seq};
     let w = window;
     try {{ if (window.top.speechSynthesis) w = window.top; }} catch (e) {{}}
-    try {{
-      const ctx = new (window.AudioContext || window.webkitAudioContext)();
-      tones.forEach((kind, i) => {{
-        const o = ctx.createOscillator(), g = ctx.createGain();
-        const t0 = ctx.currentTime + i * 0.45;
-        o.frequency.setValueAtTime(kind === 'start' ? 660 : 880, t0);
-        o.frequency.linearRampToValueAtTime(kind === 'start' ? 880 : 520, t0 + 0.35);
-        g.gain.setValueAtTime(0.25, t0); g.gain.linearRampToValueAtTime(0, t0 + 0.4);
-        o.connect(g).connect(ctx.destination); o.start(t0); o.stop(t0 + 0.42);
-      }});
-    }} catch (e) {{}}
-    const say = s => {{
-      if (!('speechSynthesis' in w)) return;
-      w.speechSynthesis.cancel();
-      w.speechSynthesis.speak(new w.SpeechSynthesisUtterance(s));
-    }};
-    if (text !== null) {{
-      if (counting) {{
-        // Already counting on this clock: the server's later numbers are the same count.
-        if (!(Date.now() < (w.__coachCountUntil || 0))) {{
-          w.__coachCountUntil = Date.now() + rest.length * 1000 + 500;
-          w.__coachTimers = (w.__coachTimers || []);
-          say(text);
-          rest.forEach((s, i) => w.__coachTimers.push(w.setTimeout(() => say(s), (i + 1) * 1000)));
-        }}
-      }} else {{
-        (w.__coachTimers || []).forEach(clearTimeout);
-        w.__coachTimers = []; w.__coachCountUntil = 0;
-        say(text);
+    if ((w.__coachAudioSeq || 0) < seq) {{
+      w.__coachAudioSeq = seq;
+      try {{
+        const ctx = new (window.AudioContext || window.webkitAudioContext)();
+        tones.forEach((kind, i) => {{
+          const o = ctx.createOscillator(), g = ctx.createGain();
+          const t0 = ctx.currentTime + i * 0.45;
+          o.frequency.setValueAtTime(kind === 'start' ? 660 : 880, t0);
+          o.frequency.linearRampToValueAtTime(kind === 'start' ? 880 : 520, t0 + 0.35);
+          g.gain.setValueAtTime(0.25, t0); g.gain.linearRampToValueAtTime(0, t0 + 0.4);
+          o.connect(g).connect(ctx.destination); o.start(t0); o.stop(t0 + 0.42);
+        }});
+      }} catch (e) {{}}
+      if (text !== null) {{
+        if (!w.__coachSpeak) w.__coachSpeak = new w.Function('text', 'rest', 'counting', {json.dumps(_SPEAK_IN_PAGE)});
+        w.__coachSpeak(text, rest, counting);
       }}
     }}
     </script>"""
-    components.html(script, height=0)

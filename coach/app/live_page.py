@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -11,6 +13,7 @@ import streamlit as st
 from coach.app.common import get_store, play_audio, status_panel
 from coach.app.live_session import LiveSession
 from coach.app.progress_view import current_plan, history
+from coach.params import CameraParams
 from coach.present.wording import stretch_name
 from coach.progress.plan import Plan, day_progress, day_summary
 from coach.rules.stretches import (
@@ -208,12 +211,25 @@ def _browser_camera(live: LiveSession) -> None:
         mode=WebRtcMode.SENDRECV,
         # An empty list keeps WebRTC off public STUN servers: nothing leaves the machine.
         rtc_configuration={"iceServers": []},
-        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+        media_stream_constraints={"video": camera_constraints(), "audio": False},
         video_frame_callback=callback,
         # The camera's track ended (device gone, camera stopped): save and end the session.
         on_video_ended=live.camera_ended,
         async_processing=True,
     )
+
+
+def camera_constraints(setting: str | None = None, params: CameraParams = CameraParams()) -> dict:
+    """getUserMedia's video constraints: ``CameraParams``, or COACH_CAMERA as WxH@FPS."""
+    setting = os.environ.get("COACH_CAMERA") if setting is None else setting
+    width, height, fps = params.width, params.height, params.frame_rate
+    if setting:
+        match = re.fullmatch(r"(\d{3,4})x(\d{3,4})(?:@(\d{1,2}))?", setting.strip())
+        if match is None:
+            raise ValueError(f"COACH_CAMERA={setting!r}: write it as WIDTHxHEIGHT@FPS, e.g. 640x480@30")
+        width, height = int(match[1]), int(match[2])
+        fps = float(match[3]) if match[3] else fps
+    return {"width": {"ideal": width}, "height": {"ideal": height}, "frameRate": {"ideal": fps, "max": fps}}
 
 
 def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:

@@ -73,7 +73,8 @@ class LiveSession:
         self.color = color  # channel order of the frames given to process()
         self._estimator: PoseEstimator | None = None
         self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s,
-                             countdown_s=CoachParams().cues.countdown_s)
+                             countdown_s=CoachParams().cues.countdown_s, countdown_on_cue=True)
+        self._page_saw_frame = False  # the page has been handed a judged frame: the 3-2-1 may run
         timer = self.engine.timer
         self._status = LiveStatus(PanelState.waiting(self.engine.stretch.cue("in_frame"),
                                                      timer.side if self.engine.side_known else None,
@@ -122,6 +123,8 @@ class LiveSession:
             self._last_t = t
             started = time.perf_counter()
             pose = self._estimator.detect(image, t * 1000.0)
+            if self._page_saw_frame:
+                self.engine.start_countdown(t)
             frame = self.engine.update(observe(pose, t, self.engine.posture, self.engine.params.back))
             self._record(frame, image)
             panel = PanelState.from_frame(frame, self.recorder.holds_completed)
@@ -160,6 +163,8 @@ class LiveSession:
         with self._lock:
             s = self._status
             copy = LiveStatus(**{**s.__dict__, "speak": list(s.speak), "tones": list(s.tones)})
+            if take_audio and s.frame is not None:
+                self._page_saw_frame = True  # its "Get ready: 3" is on the page now
             if take_audio:
                 s.speak.clear()
                 s.tones.clear()

@@ -6,6 +6,8 @@ three warnings at once, or the same one flickering on and off, get ignored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from coach.coaching.result import Cue, Phase
 from coach.params import CueParams
 from coach.rules.checks import PRIORITY
@@ -40,6 +42,26 @@ def countdown_number(text: str) -> int | None:
     return int(number) if f"{head}: {{}}" == COUNTDOWN_CUE and number.isdigit() else None
 
 
+@dataclass(frozen=True)
+class CueContext:
+    """What the cue is chosen from besides the shown faults: where the session stands, and
+    what the measures could or could not see this moment."""
+
+    phase: Phase
+    rep: int
+    reps: int
+    switching: bool = False  # the rest before the other leg
+    sit_tall: bool = False  # the back has not been seen upright yet
+    person_seen: bool = True
+    turn_side_on: bool = False  # too oblique to judge the back
+    paused: bool = False  # a hold's short lapse
+    blocking: tuple[str, ...] = ()  # confirmed faults that keep the first hold from starting
+    side: str = "left"
+    rest_remaining: float = 0.0
+    back_unclear: str | None = None  # 'contrast' | 'view': why the back cannot be read
+    countdown: int = 0  # seconds left of the 3-2-1, rounded up
+
+
 class CueBoard:
     def __init__(self, stretch: Stretch, params: CueParams = CueParams()) -> None:
         self.stretch = stretch
@@ -49,38 +71,37 @@ class CueBoard:
         self._spoken: dict[str, float] = {}
         self._faults_before: set[str] = set()
 
-    def _guidance(self, phase: Phase, rep: int, reps: int, switching: bool, sit_tall: bool,
-                  turn_side_on: bool, paused: bool, blocking: list[str], person_seen: bool,
-                  side: str, rest_remaining: float, back_unclear: str | None = None) -> tuple[str, str]:
-        if phase == "setup" and not person_seen:
+    def _guidance(self, c: CueContext) -> tuple[str, str]:
+        phase, side = c.phase, c.side
+        if phase == "setup" and not c.person_seen:
             return NO_PERSON_CUE, "setup"
         if phase == "setup":
             return self.stretch.cue("in_frame"), "setup"
-        if phase == "positioning" and blocking:
+        if phase == "positioning" and c.blocking:
             # Not yet a correction (nothing has been held): what keeps the timer from starting.
-            first = next(c for c in PRIORITY if c in blocking)
-            if first == "in_frame" and not person_seen:
+            first = next(check for check in PRIORITY if check in c.blocking)
+            if first == "in_frame" and not c.person_seen:
                 return NO_PERSON_CUE, "positioning"
             text = self.stretch.cue(first)
             return f"To start the timer: {text[0].lower()}{text[1:]}", "positioning"
-        if phase == "positioning" and turn_side_on:
+        if phase == "positioning" and c.turn_side_on:
             return TURN_SIDE_ON_CUE, "positioning"
-        if phase == "positioning" and back_unclear:
-            return BACK_UNCLEAR_CUE[back_unclear], "positioning"
-        if phase == "positioning" and sit_tall:
+        if phase == "positioning" and c.back_unclear:
+            return BACK_UNCLEAR_CUE[c.back_unclear], "positioning"
+        if phase == "positioning" and c.sit_tall:
             return SIT_TALL_CUE, "positioning"
         if phase == "positioning":
             return self.stretch.entry_cue, "positioning"
-        if phase == "holding" and paused:
+        if phase == "holding" and c.paused:
             return PAUSED_CUE, "holding"
         if phase == "holding":
             return "Good. Hold still and breathe", "holding"
         if phase == "rest":
-            if switching and rest_remaining <= self.params.switch_notice_s:
+            if c.switching and c.rest_remaining <= self.params.switch_notice_s:
                 return f"Now your {side} leg: get into position", "rest"
-            if switching:
+            if c.switching:
                 return f"Well done. Rest, then your {side} leg", "rest"
-            return f"Rest. Next: repetition {rep} of {reps}", "rest"
+            return f"Rest. Next: repetition {c.rep} of {c.reps}", "rest"
         return "Well done, all holds complete", "done"
 
     def _choose(self, t: float, ranked: list[str], new: list[str]) -> str:
@@ -97,13 +118,10 @@ class CueBoard:
             return current.source
         return ranked[(ranked.index(current.source) + 1) % len(ranked)]
 
-    def update(self, t: float, faults: list[str], phase: Phase, rep: int, reps: int,
-               switching: bool = False, sit_tall: bool = False,
-               person_seen: bool = True, turn_side_on: bool = False, paused: bool = False,
-               blocking: list[str] | None = None, side: str = "left", rest_remaining: float = 0.0,
-               back_unclear: str | None = None, countdown: int = 0) -> Cue:
+    def update(self, t: float, faults: list[str], context: CueContext) -> Cue:
         """The cue to show at ``t`` given the checks whose warning is shown now; during a
-        3-2-1 (``countdown`` seconds left, rounded up) the count, each number spoken."""
+        3-2-1 (``context.countdown``) the count, each number spoken."""
+        countdown, phase = context.countdown, context.phase
         if countdown:
             faults = []
         ranked = [c for c in PRIORITY if c in faults]
@@ -112,13 +130,12 @@ class CueBoard:
         if ranked:
             choice = self._choose(t, ranked, new)
             text, source, correction = self.stretch.cue(choice), choice, True
-            if choice == "in_frame" and not person_seen:
+            if choice == "in_frame" and not context.person_seen:
                 text = NO_PERSON_CUE
         elif countdown:
             text, source, correction = COUNTDOWN_CUE.format(countdown), "setup", False
         else:
-            text, source = self._guidance(phase, rep, reps, switching, sit_tall, turn_side_on, paused,
-                                          blocking or [], person_seen, side, rest_remaining, back_unclear)
+            text, source = self._guidance(context)
             correction = False
         current = self._current
         if current is not None and current.text != text and current.is_correction and phase in ("positioning", "holding"):

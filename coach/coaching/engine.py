@@ -28,7 +28,7 @@ import math
 from typing import Literal
 
 from coach.coaching.back import BackCalibration
-from coach.coaching.cues import CueBoard
+from coach.coaching.cues import CueBoard, CueContext
 from coach.coaching.hold import HoldTimer, sides_for
 from coach.coaching.judge import Judge, in_position
 from coach.coaching.observe import Observation
@@ -69,9 +69,14 @@ class Engine:
         both_sides: bool = True,
         params: CoachParams = CoachParams(),
         countdown_s: float = 0.0,
+        countdown_on_cue: bool = False,
     ) -> None:
         """``countdown_s``: a 3-2-1 from the first frame before anything is judged or timed
-        (the live session passes ``CueParams.countdown_s``; a video analysed has none)."""
+        (the live session passes ``CueParams.countdown_s``; a video analysed has none). With
+        ``countdown_on_cue`` it waits at its first number until ``start_countdown(t)``: the
+        live session starts it when the page first shows a judged frame, so that the person
+        hears the whole count and not its end (the first frames reach the page seconds late
+        while the browser, WebRTC and the pose model warm up)."""
         base = get_stretch(stretch) if isinstance(stretch, str) else stretch
         self.stretch = base.with_prescription(hold_s, reps, rest_s)
         if side not in ("left", "right", "auto"):
@@ -91,7 +96,13 @@ class Engine:
                                self.stretch.rest_s.value, sides_for(first, both_sides), params.hold)
         self.cues = CueBoard(self.stretch, params.cues)
         self.countdown_s = countdown_s
+        self._countdown_on_cue = countdown_on_cue
         self._t0: float | None = None
+
+    def start_countdown(self, t: float) -> None:
+        """Start a held 3-2-1 at ``t`` (once; later calls change nothing)."""
+        if self._t0 is None:
+            self._t0 = t
 
     @property
     def posture(self) -> str:
@@ -103,9 +114,10 @@ class Engine:
 
     def update(self, obs: Observation) -> CoachFrame:
         self.rate.update(obs.t)
-        if self._t0 is None:
+        if self._t0 is None and not self._countdown_on_cue:
             self._t0 = obs.t
-        counting = max(0, math.ceil(self.countdown_s - (obs.t - self._t0) - 1e-9))
+        counting = (math.ceil(self.countdown_s - 1e-9) if self._t0 is None
+                    else max(0, math.ceil(self.countdown_s - (obs.t - self._t0) - 1e-9)))
         s, timer = self.stretch, self.timer
         phase_before = timer.phase
         measures = {m.name: math.nan for m in MEASURES}
@@ -164,13 +176,12 @@ class Engine:
             self.tracker.new_side()
             self.judge.reset()
         switching = timer.phase == "rest" and timer.rep == 1 and timer.side_index > 0
-        cue = self.cues.update(obs.t, [c for c, state in judgement.checks.items() if state.shown], timer.phase,
-                               timer.rep, timer.reps, switching, sit_tall=needs_calibration,
-                               person_seen=evidence is not None,
-                               turn_side_on=checks_back and evidence is not None and not back_view,
-                               back_unclear=("contrast" if self.back.soft_edge else "view") if unclear else None,
-                               paused=timer.paused, blocking=judgement.confirmed, side=self.side,
-                               rest_remaining=timer.rest_remaining, countdown=counting)
+        cue = self.cues.update(obs.t, [c for c, state in judgement.checks.items() if state.shown], CueContext(
+            timer.phase, timer.rep, timer.reps, switching, sit_tall=needs_calibration,
+            person_seen=evidence is not None, turn_side_on=checks_back and evidence is not None and not back_view,
+            paused=timer.paused, blocking=tuple(judgement.confirmed), side=self.side,
+            rest_remaining=timer.rest_remaining,
+            back_unclear=("contrast" if self.back.soft_edge else "view") if unclear else None, countdown=counting))
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,

@@ -6,14 +6,17 @@ once per stream version and kept (``HistoryCache``); everything after is arithme
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from coach.params import ProgressParams
-from coach.progress.flexibility import Reading, session_readings
+from coach.progress.flexibility import TESTS, Reading, session_readings
+from coach.store.files import open_private
 from coach.store.sessions import (
     SessionCorruptError,
     SessionNotFoundError,
@@ -53,32 +56,46 @@ def _answers(value: object) -> dict | None:
     return value if isinstance(value, dict) and value else None
 
 
-def session_record(store: SessionStore, summary: SessionSummary,
-                   params: ProgressParams = ProgressParams()) -> SessionRecord:
-    holds = store.holds(summary.id)
-    warnings = Counter(w.check for w in store.warnings(summary.id))
-    readable, readings = True, {}
+def _readings(store: SessionStore, summary: SessionSummary, holds, params: ProgressParams
+              ) -> tuple[dict[str, Reading], bool]:
     try:
         frames = store.stream(summary.id).frames
-        readings = session_readings(summary.exercise, frames, holds, params)
+        return session_readings(summary.exercise, frames, holds, params), True
     except (SessionCorruptError, SessionNotFoundError, OSError) as exc:
         log.warning("session %s: no flexibility reading (%s)", summary.id, exc)
-        readable = False
+        return {}, False
+
+
+def session_record(store: SessionStore, summary: SessionSummary, params: ProgressParams = ProgressParams(),
+                   readings: tuple[dict[str, Reading], bool] | None = None) -> SessionRecord:
+    """``readings``: the flexibility already read from this stream (a cache), else read now."""
+    holds = store.holds(summary.id)
+    warnings = Counter(w.check for w in store.warnings(summary.id))
+    flexibility, readable = readings if readings is not None else _readings(store, summary, holds, params)
     completed = Counter(h.side for h in holds if h.completed and h.side)
     return SessionRecord(
         id=summary.id, started_at=summary.started_at.astimezone(), exercise=summary.exercise,
         source=summary.source, holds=dict(completed), time_in_position=summary.time_in_position,
         warnings=dict(warnings), pain_before=_answers(summary.pain_before), pain_after=_answers(summary.pain_after),
-        flexibility=readings, readable=readable)
+        flexibility=flexibility, readable=readable)
+
+
+CACHE_DIR = "progress-cache"  # in the data folder: derived, rebuilt whenever it is missing or stale
 
 
 class HistoryCache:
-    """Records by (session id, stream version): a session is read again only when its
-    stream changed (a live session still recording, a recovery)."""
+    """Records by (session id, stream version): a session's frames are read once per version
+    of its stream (a live session still recording, a recovery), in memory and, when
+    ``persist``, in ``progress-cache/<id>.json`` of the data folder, so that a year of
+    sessions is not read again at every start of the app (reading a stream is the slow part:
+    ~0.1 s per minute of session)."""
 
-    def __init__(self, params: ProgressParams = ProgressParams()) -> None:
+    def __init__(self, params: ProgressParams = ProgressParams(), persist: bool = True) -> None:
         self.params = params
+        self.persist = persist
         self._records: dict[tuple[str, float], SessionRecord] = {}
+        # Readings made under other parameters or another reading rule are not reused.
+        self._stamp = f"coach.progress/1 {params!r} {sorted((t.name, t.accuracy.value) for t in TESTS)}"
 
     def records(self, store: SessionStore, sessions: Sequence[SessionSummary] | None = None) -> list[SessionRecord]:
         """Oldest first."""
@@ -90,9 +107,43 @@ class HistoryCache:
                 version = 0.0
             key = (s.id, version)
             if key not in self._records:
-                self._records[key] = session_record(store, s, self.params)
+                for old in [k for k in self._records if k[0] == s.id]:
+                    del self._records[old]  # an older version of a stream that grew
+                self._records[key] = session_record(store, s, self.params, self._cached(store, s, version))
             out.append(self._records[key])
+        if sessions is None and self.persist:
+            self._forget_deleted(store, {r.id for r in out})
         return sorted(out, key=lambda r: r.started_at)
+
+    @staticmethod
+    def _forget_deleted(store: SessionStore, ids: set[str]) -> None:
+        """A deleted session's readings go with it."""
+        for path in (store.root / CACHE_DIR).glob("*.json"):
+            if path.stem not in ids:
+                path.unlink(missing_ok=True)
+
+    def _cached(self, store: SessionStore, summary: SessionSummary, version: float
+                ) -> tuple[dict[str, Reading], bool] | None:
+        if not self.persist or summary.status == "recording":
+            return None
+        path = store.root / CACHE_DIR / f"{summary.id}.json"
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if doc["stamp"] == self._stamp and doc["version"] == version:
+                return {side: Reading(**r) for side, r in doc["flexibility"].items()}, bool(doc["readable"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # missing, stale or damaged: read the stream again
+        readings, readable = _readings(store, summary, store.holds(summary.id), self.params)
+        try:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            with open_private(tmp, "w", encoding="utf-8") as f:
+                json.dump({"stamp": self._stamp, "version": version, "readable": readable,
+                           "flexibility": {side: asdict(r) for side, r in readings.items()}}, f)
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk costs speed, not the history
+            log.warning("progress cache not written (%s)", exc)
+        return readings, readable
 
 
 def load_history(store: SessionStore, params: ProgressParams = ProgressParams()) -> list[SessionRecord]:

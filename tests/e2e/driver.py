@@ -52,6 +52,51 @@ if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
 }
 """
 
+# Latency options tried by `coach bench e2e` (one at a time, in the browser): the receiver's
+# jitter buffer target (formerly playoutDelayHint) and the codec the browser offers first.
+def rtc_options(jitter_target_ms: float | None = None, codec: str | None = None) -> str:
+    return """
+(() => {
+  const PC = window.RTCPeerConnection;
+  if (!PC) return;
+  // Keep the peer connections, for their stats (RTC_STATS).
+  window.RTCPeerConnection = function (...args) {
+    const pc = new PC(...args);
+    (window.__coachPCs = window.__coachPCs || []).push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = PC.prototype;
+  Object.setPrototypeOf(window.RTCPeerConnection, PC);
+  const jitter = %s, codec = %s;
+  if (jitter !== null) {
+    const add = PC.prototype.addEventListener;
+    PC.prototype.addEventListener = function (type, fn, ...rest) {
+      if (type === 'track') {
+        const wrapped = ev => { try { ev.receiver.jitterBufferTarget = jitter; ev.receiver.playoutDelayHint = jitter / 1000; } catch (e) {} return fn(ev); };
+        return add.call(this, type, wrapped, ...rest);
+      }
+      return add.call(this, type, fn, ...rest);
+    };
+    const desc = Object.getOwnPropertyDescriptor(PC.prototype, 'ontrack');
+    if (desc && desc.set) Object.defineProperty(PC.prototype, 'ontrack', {configurable: true, get: desc.get,
+      set(fn) { desc.set.call(this, ev => { try { ev.receiver.jitterBufferTarget = jitter; } catch (e) {} return fn && fn(ev); }); }});
+  }
+  if (codec !== null && window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities) {
+    const offer = PC.prototype.createOffer;
+    PC.prototype.createOffer = function (...args) {
+      try {
+        const all = RTCRtpReceiver.getCapabilities('video').codecs;
+        const first = all.filter(c => c.mimeType.toLowerCase() === 'video/' + codec.toLowerCase());
+        for (const tr of this.getTransceivers()) if (tr.receiver.track && tr.receiver.track.kind === 'video')
+          tr.setCodecPreferences([...first, ...all.filter(c => !first.includes(c))]);
+      } catch (e) {}
+      return offer.apply(this, args);
+    };
+  }
+})();
+""" % (json.dumps(jitter_target_ms), json.dumps(codec))
+
+
 # Runs in the streamlit-webrtc iframe: per frame (requestVideoFrameCallback) read the frame
 # number stamped at the edges of the camera frame and of the processed frame; the time between
 # a number first showing in the camera stream and first showing in the processed video is the
@@ -85,6 +130,24 @@ SOUND_SPY = """
 })();
 """
 SOUNDS = "() => window.__coachSounds || []"
+
+# What the browser's WebRTC stack reports for the incoming (processed) video: codec, jitter
+# buffer delay per frame, frames decoded and dropped. Read from the component's iframe.
+RTC_STATS = """async () => {
+  const pcs = window.__coachPCs || [];
+  const out = [];
+  for (const pc of pcs) {
+    const stats = await pc.getStats();
+    const codecs = {};
+    stats.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
+    stats.forEach(s => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') out.push({codec: codecs[s.codecId],
+        jitter_buffer_ms_per_frame: s.jitterBufferEmittedCount ? 1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount : null,
+        frames_decoded: s.framesDecoded, frames_dropped: s.framesDropped, fps: s.framesPerSecond});
+    });
+  }
+  return out;
+}"""
 
 INSTRUMENT = """
 (cfg) => {
@@ -259,7 +322,8 @@ class Run:
     # --- the app -----------------------------------------------------------------------------
 
     def start_app(self) -> subprocess.Popen:
-        env = {**os.environ, "COACH_DATA_DIR": self.config["data_dir"], "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "COACH_DATA_DIR": self.config["data_dir"], "PYTHONUNBUFFERED": "1",
+               **self.config.get("app_env", {})}
         # Started as a person would, without the proxy variables the coach sets for itself, so
         # that the trace shows what the app does on its own.
         for name in netwatch.PROXY_VARS:
@@ -360,6 +424,9 @@ class Run:
     def open_live(self, browser, y4m: str, name: str, settings: dict | None, muted: bool = False):
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
         context.add_init_script(KEEP_LOCAL_STREAM)
+        rtc = self.config.get(name, {}).get("rtc")
+        if rtc is not None:
+            context.add_init_script(rtc_options(rtc.get("jitter_target_ms"), rtc.get("codec")))
         context.add_init_script(SOUND_SPY)
         # Every request the pages make (frames and the component iframe included): the page
         # may load nothing from another origin.
@@ -572,6 +639,18 @@ class Run:
         out["first_tab_exceptions"] = page.locator('[data-testid="stException"]').count()
         return out
 
+    def latency_run(self, p) -> None:
+        """Latency only (`coach bench e2e`): the clip looped as the camera for ``seconds``, the
+        default stretch, then Stop and save; the camera-to-feedback times of every frame."""
+        with self.live_run(p, "latency") as (cfg, r, page, frame, started, timeline):
+            end = started + float(cfg.get("seconds", 60))
+            while time.monotonic() < end:
+                page.wait_for_timeout(min(5000, max(100, int(1000 * (end - time.monotonic())))))
+            r["latency"] = self.latency(frame)
+            r["stats"] = frame.evaluate(RTC_STATS)
+            self.shot(page, "latency-video")
+            r.update(self.stop_and_save(page, "latency"))
+
     def killed_run(self, p) -> None:
         """kill -9 of the whole app in the middle of a live session, then a restart: every
         session saved before, and the one cut short, must list and replay."""
@@ -643,12 +722,19 @@ class Run:
             fault = cfg.get("fault", "Back long (hinge at hips)")
             first_fault: list[float] = []
 
+            first_cue: list[float] = []
+
             def back_cue(panel: dict) -> bool:
                 if fault in (panel.get("faults") or []) and not first_fault:
                     first_fault.append(panel["t"])
-                # Done when the cue shows; or once the back fault has been shown for longer than
-                # the clip's rounded stretch (11 s) without the cue ever taking the banner.
-                return want in (panel.get("cue") or "") or bool(first_fault and panel["t"] > first_fault[0] + 15)
+                if want in (panel.get("cue") or "") and not first_cue:
+                    first_cue.append(panel["t"])
+                # Done when both the cue and the red cross have shown (the page updates its
+                # elements one after the other, so one poll can see the cue before the cross:
+                # a few seconds more to see both); or once the back fault has been shown for
+                # longer than the clip's rounded stretch (11 s) without the cue taking the banner.
+                return bool((first_cue and first_fault) or (first_cue and panel["t"] > first_cue[0] + 5)
+                            or (first_fault and panel["t"] > first_fault[0] + 15))
 
             self.poll(page, frame, timeline, back_cue, cfg.get("timeout", 90), started)
             r["cue_seen"] = any(want in (panel.get("cue") or "") for panel in timeline)
@@ -674,7 +760,7 @@ class Run:
             self.app = self.start_app()
             with sync_playwright() as p:
                 for name, step in (("good", self.good_run), ("rounded", self.rounded_run),
-                                   ("killed", self.killed_run)):
+                                   ("killed", self.killed_run), ("latency", self.latency_run)):
                     if name not in self.config:
                         continue
                     t = time.monotonic()

@@ -1,0 +1,143 @@
+"""`coach bench e2e`: camera-to-feedback latency in the browser, one option at a time.
+
+Each option is one run of the browser harness (tests/e2e: the app and Debian's Chromium in a
+private network namespace, a sample clip stamped with frame numbers as the fake camera): the
+time from a frame showing in the camera's own stream to the same frame showing processed on
+the page, for every frame of a session of ``seconds``. The options are the ones issue 13
+names; each changes one thing against the baseline, measured in the same run of this command,
+so the machine's load is shared. The table goes into BENCHMARKS.md between markers, so that
+`coach bench all` keeps it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+START, END = "<!-- coach bench e2e: start -->", "<!-- coach bench e2e: end -->"
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    what: str
+    camera: str = "640x480@30"  # COACH_CAMERA for the app: what the browser camera is asked for
+    clip_fps: int = 30  # the fake camera's own rate
+    rtc: dict = field(default_factory=dict)  # tests/e2e/driver.rtc_options
+
+
+OPTIONS = (
+    Option("baseline", "640x480 at 30 fps, VP8 (the browser's first choice), default jitter buffer; the newest "
+                       "frame only (streamlit-webrtc's async processing drops the ones that queue)"),
+    Option("fps15", "the camera asked for 15 fps (media_stream_constraints)", camera="640x480@15"),
+    Option("res480", "the camera asked for 480x360 (media_stream_constraints)", camera="480x360@30"),
+    Option("jitter0", "the receiver's jitterBufferTarget set to 0 ms (formerly playoutDelayHint)",
+           rtc={"jitter_target_ms": 0}),
+    Option("h264", "H.264 offered first instead of VP8", rtc={"codec": "H264"}),
+)
+BY_NAME = {o.name: o for o in OPTIONS}
+
+
+def run_option(option: Option, seconds: float, clip: Path, work: Path) -> dict:
+    """One browser run of ``option``; the driver's latency summary plus the WebRTC stats."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from e2e import (
+        harness,  # the test harness: development tooling, as the rest of coach/lab
+    )
+
+    reason = harness.missing_requirements()
+    if reason:
+        raise RuntimeError(f"the browser harness cannot run here: {reason}")
+    y4m = harness.clip_to_y4m(clip, work / "y4m-cache", fps=option.clip_fps, pad_start_s=4.0)
+    run_dir = work / option.name
+    config = {
+        "port": 8766,
+        "data_dir": str(run_dir / "coach-data"),
+        "app_env": {"COACH_CAMERA": option.camera},
+        "latency": {"clip": clip.name, "y4m": str(y4m), "seconds": seconds, "rtc": option.rtc},
+    }
+    load = os.getloadavg()[0]
+    out = harness.run_scenario(config, run_dir / "artifacts", run_dir, timeout_s=seconds + 240)
+    run = out.get("runs", {}).get("latency", {})
+    return {"option": option.name, "what": option.what, "latency": run.get("latency", {}),
+            "stats": run.get("stats"), "errors": out.get("errors", []), "loadavg": round(load, 2),
+            "seconds": seconds}
+
+
+def run_options(names: list[str], seconds: float, clip: Path,
+                progress: Callable[[str], None] = lambda _: None) -> dict:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="coach-bench-e2e-") as tmp:
+        for name in names:
+            progress(f"{name}: {BY_NAME[name].what} ({seconds:.0f} s)")
+            started = time.monotonic()
+            try:
+                results.append(run_option(BY_NAME[name], seconds, clip, Path(tmp)))
+            except (RuntimeError, AssertionError, OSError) as exc:
+                results.append({"option": name, "what": BY_NAME[name].what, "latency": {}, "errors": [str(exc)[:500]],
+                                "seconds": seconds})
+            progress(f"{name}: {summary_line(results[-1])} ({time.monotonic() - started:.0f} s)")
+    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
+            "clip": clip.name, "results": results}
+
+
+def summary_line(r: dict) -> str:
+    lat = r.get("latency", {})
+    if "median_ms" not in lat:
+        return f"not measured: {(r.get('errors') or [lat.get('error', '?')])[0]}"
+    return (f"median {lat['median_ms']} ms, p90 {lat['p90_ms']} ms over {lat['samples']} frames; first third "
+            f"{lat.get('first_third_median_ms', '?')} ms, last third {lat.get('last_third_median_ms', '?')} ms")
+
+
+def format_section(report: dict, command: str) -> str:
+    lines = [START, "## 6. Camera-to-feedback latency, option by option (`coach bench e2e`)", "",
+             f"`{command}` on {report['date']}, {report['cpus']} CPUs, clip {report['clip']} as the camera. "
+             "Each row is one browser session of the same length; one thing changes against the baseline. "
+             "Targets (issue 13): median <= 150 ms, p90 <= 250 ms, no growth from the first to the last third.",
+             "", "| option | what changes | frames | median ms | p90 ms | first third | last third | codec | "
+                 "jitter buffer ms/frame | load at start |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in report["results"]:
+        lat, stats = r.get("latency", {}), (r.get("stats") or [{}])
+        s = stats[0] if stats else {}
+        jb = s.get("jitter_buffer_ms_per_frame")
+        if "median_ms" in lat:
+            lines.append(f"| {r['option']} | {r['what']} | {lat['samples']} | {lat['median_ms']} | {lat['p90_ms']} | "
+                         f"{lat.get('first_third_median_ms', '-')} | {lat.get('last_third_median_ms', '-')} | "
+                         f"{s.get('codec', '-')} | {'-' if jb is None else round(jb, 1)} | {r.get('loadavg', '-')} |")
+        else:
+            lines.append(f"| {r['option']} | {r['what']} | {summary_line(r)} | | | | | | | |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put ``section`` into ``path`` in place of the previous one (or at the end)."""
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        head, _, rest = text.partition(START)
+        _, _, tail = rest.partition(END)
+        text = head + section + tail
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def kept_section(path: Path) -> str | None:
+    """The section as it stands in ``path`` (`coach bench all` rewrites the file and keeps it)."""
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        return START + text.partition(START)[2].partition(END)[0] + END
+    return None
+
+
+def dump(report: dict, path: Path) -> None:
+    path.write_text(json.dumps(report, indent=1, default=str))
