@@ -376,13 +376,16 @@ def bench_all(video: Path, exercise: str, frames: int, memory_frames: int, e2e_r
 
 @bench.command("e2e")
 @click.option("--option", "names", multiple=True, help="Options to run (default: all, baseline first): "
-              "baseline, fps15, res480, jitter0, h264.")
+              "baseline, fps30, res480, jitter0, h264.")
 @click.option("--seconds", default=60.0, show_default=True, help="Length of each browser session.")
+@click.option("--growth-minutes", default=0.0, show_default=True,
+              help="Then the baseline once more, this long (10: issue 13's growth check).")
 @click.option("--clip", type=click.Path(path_type=Path), default=Path("sample_videos/seated-chair_left_good.mp4"),
               show_default=True, help="The clip played as the camera (looped).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("BENCHMARKS.md"), show_default=True)
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write every number here.")
-def bench_e2e(names: tuple[str, ...], seconds: float, clip: Path, out: Path, json_out: Path | None) -> None:
+def bench_e2e(names: tuple[str, ...], seconds: float, growth_minutes: float, clip: Path, out: Path,
+              json_out: Path | None) -> None:
     """Camera-to-feedback latency in the browser, one option at a time (issue 13); the table
     goes into OUT, section 6."""
     from coach.lab.latency import (
@@ -400,7 +403,8 @@ def bench_e2e(names: tuple[str, ...], seconds: float, clip: Path, out: Path, jso
         raise CoachError(f"unknown option {', '.join(unknown)}; choose from {', '.join(BY_NAME)}")
     if not clip.exists():
         raise CoachError(f"{clip}: no such clip")
-    report = run_options(chosen, seconds, clip, progress=lambda s: click.echo(f"... {s}", err=True))
+    report = run_options(chosen, seconds, clip, growth_s=60 * growth_minutes,
+                         progress=lambda s: click.echo(f"... {s}", err=True))
     section = format_section(report, " ".join(["coach", *sys.argv[1:]]))
     click.echo(section)
     write_section(out, section)

@@ -285,18 +285,12 @@ def test_analyse_page_rejects_a_file_that_is_not_a_video(data_dir):
 
 
 @pytest.fixture
-def six_weeks_dir(six_weeks, tmp_path, monkeypatch) -> Path:
+def six_weeks_dir(six_weeks, data_dir) -> Path:
     """A copy of the six-week history (tests/six_weeks.py) as the app's data folder."""
     import shutil
 
-    folder = tmp_path / "coach-data"
-    shutil.copytree(six_weeks[0], folder)
-    monkeypatch.setenv("COACH_DATA_DIR", str(folder))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield folder
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    shutil.copytree(six_weeks[0], data_dir)
+    return data_dir
 
 
 def test_sessions_page_shows_the_week_the_trends_and_makes_the_report(six_weeks_dir):

@@ -122,7 +122,7 @@ def test_the_camera_request_comes_from_the_params_or_coach_camera():
     from coach.app.live_page import camera_constraints
 
     assert camera_constraints("") == {"width": {"ideal": 640}, "height": {"ideal": 480},
-                                      "frameRate": {"ideal": 30.0, "max": 30.0}}
-    assert camera_constraints("480x360@15")["frameRate"] == {"ideal": 15.0, "max": 15.0}
+                                      "frameRate": {"ideal": 15.0, "max": 15.0}}
+    assert camera_constraints("480x360@30")["frameRate"] == {"ideal": 30.0, "max": 30.0}
     with pytest.raises(ValueError, match="WIDTHxHEIGHT@FPS"):
         camera_constraints("big")

@@ -172,7 +172,7 @@ def test_the_clinician_report_prints_the_constructed_numbers_and_every_chart(six
     assert f"Sessions recorded in the period: {built.sessions}" in text
     # Flexibility: first and last week per leg, and the trend.
     for first, last in (("93.0", "105.5"), ("90.0", "102.5"), ("63.0", "75.5"), ("40.0", "27.5")):
-        assert f"{first} +-" in text and f"{last} +-" in text, (first, last)
+        assert f"{first} ±" in text and f"{last} ±" in text, (first, last)
     assert "+2.4 deg (better)" in text and "-2.5 deg (better)" in text
     assert "10 Nov 2026: pain spreading down the leg" in text
     assert "rounded back" in text

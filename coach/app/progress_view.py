@@ -92,7 +92,7 @@ def flexibility_chart(test: FlexTest, rows: list[dict]) -> tuple[alt.Chart, pd.D
     chart = alt.layer(band, bars, lines).properties(
         height=320, title=alt.TitleParams(test.title, subtitle=test.label, anchor="start"))
     shown = df.assign(week=df["week"].dt.date)[["week", "leg", "value", "uncertainty", "sessions"]]
-    return chart, shown.rename(columns={"value": "degrees", "uncertainty": "+- degrees"})
+    return chart, shown.rename(columns={"value": "degrees", "uncertainty": "± degrees"})
 
 
 def trends_section(records: list[SessionRecord], plan: Plan, today: date) -> None:

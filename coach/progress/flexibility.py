@@ -55,7 +55,7 @@ AKE = FlexTest(
     normal=(0.0, 20.0),
     normal_source=("active knee extension test (hip at 90 degrees): within 20 degrees of full extension is "
                    "the usual criterion for normal hamstring length (physio-pedia, Active Knee Extension Test; "
-                   "the 90-90 test); healthy young adults average 17.8 +- 9.1 (men) and 13.4 +- 6.0 (women), "
+                   "the 90-90 test); healthy young adults average 17.8 ± 9.1 (men) and 13.4 ± 6.0 (women), "
                    "tight beyond 33.0 (men) / 23.4 (women) (Yildirim et al., Balkan Med J 2018;35(5):388-393)"),
     accuracy=Sourced(4.8, f"knee angle MAE on the lying thigh hold, {_VALIDATION}"),
     measure="knee_angle",
@@ -70,7 +70,7 @@ SLR = FlexTest(
     normal=(80.0, 90.0),
     normal_source=("straight-leg raise: about 80 degrees of hip flexion with the knee straight is normal "
                    "hamstring length (Kendall et al., Muscles: Testing and Function, 5th ed., 2005); "
-                   "healthy men measured 61 +- 6.7 (Gajdosik et al., JOSPT 1993;18(5):614-8), so many "
+                   "healthy men measured 61 ± 6.7 (Gajdosik et al., JOSPT 1993;18(5):614-8), so many "
                    "healthy people read below the range"),
     accuracy=Sourced(2.0, f"leg raise MAE on the lying stretches, {_VALIDATION}"),
     measure="leg_raise",
@@ -134,7 +134,7 @@ class Reading:
     test: str
     side: str
     value: float
-    uncertainty: float  # +- degrees, one standard error-like spread
+    uncertainty: float  # ± degrees, one standard error-like spread
     n: int  # steady frames (a hold) or holds (a session)
 
 

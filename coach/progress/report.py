@@ -194,7 +194,7 @@ def build_report(records: Sequence[SessionRecord], plan: Plan, period: Period, o
     story.append(Paragraph("Flexibility per leg", h2))
     story.append(Paragraph(
         "Read from the stretches themselves: each hold's value is the median of its steady part (after the "
-        "first seconds, in position, not bouncing); a week's value is the median of its sessions. The +- is "
+        "first seconds, in position, not bouncing); a week's value is the median of its sessions. The ± is "
         "the measure's error on people the coach was never fitted on, joined with the spread of the holds.",
         body))
     numbers["flexibility"] = {}
@@ -208,7 +208,7 @@ def build_report(records: Sequence[SessionRecord], plan: Plan, period: Period, o
                 continue
             numbers["flexibility"][(test.name, side)] = tr
             unc = next(r["uncertainty"] for r in rows if r["leg"] == side)
-            trend_rows.append([side, f"{tr.first:.1f} +- {unc:.1f}", f"{tr.last:.1f} +- {unc:.1f}",
+            trend_rows.append([side, f"{tr.first:.1f} ± {unc:.1f}", f"{tr.last:.1f} ± {unc:.1f}",
                                f"{tr.per_week:+.1f} deg ({'better' if tr.improving(test) else 'not better'})",
                                tr.sessions])
         diff = trends.left_right_difference(rows)
