@@ -157,6 +157,9 @@ class CueParams:
     countdown_s: float = tunable(3.0, "s of 3-2-1 when a live session starts, before anything is judged or "
                                  "timed: time to sit back into place after pressing START (project choice; "
                                  "`coach analyze` of a video has none)")
+    countdown_wait_s: float = tunable(10.0, "s the live 3-2-1 waits at 3 for the page to show a judged frame "
+                                      "before it runs anyway (a page that never refreshes, e.g. a hidden tab, must "
+                                      "not hold the session; project choice)")
     min_show_s: float = tunable(1.5, "s a cue stays unless a more important one comes: long enough to read a "
                                 "short sentence at a glance (project choice)")
     repeat_speech_s: float = tunable(6.0, "s before the same sentence is spoken again: faster than a person can "

@@ -69,6 +69,17 @@ def test_the_3_2_1_waits_for_the_page_to_show_it():
         assert cues[31:44] == ["Get ready: 1"] * 13 and not cues[-1].startswith("Get ready")
     finally:
         live.stop()
+    # A page that never shows anything (a hidden tab) holds the count 10 s, no longer.
+    unseen = LiveSession("seated-chair", "left", hold_s=5, reps=1, rest_s=0)
+    try:
+        cues = []
+        for k in range(0, 12 * 15):
+            unseen.process(frames[k % len(frames)][1], k / 15)
+            cues.append(unseen.status(take_audio=False).panel.cue)
+        assert cues[:150] == ["Get ready: 3"] * 150
+        assert abs(cues.index("Get ready: 2") - (150 + 15)) <= 1  # from 10 s on, a second each
+    finally:
+        unseen.stop()
 
 
 def test_a_failing_disk_does_not_stop_the_coaching(tmp_path, monkeypatch):

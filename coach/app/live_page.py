@@ -199,6 +199,12 @@ def _panel_fragment(live: LiveSession, muted: bool) -> None:
 def _browser_camera(live: LiveSession) -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    try:
+        video = camera_constraints()
+    except ValueError as exc:  # a mistyped COACH_CAMERA: say so, and use the defaults
+        st.warning(f"{exc}. Using {CameraParams().width}x{CameraParams().height}@{CameraParams().frame_rate:g}.")
+        video = camera_constraints("")
+
     def callback(frame):
         import av
 
@@ -211,7 +217,7 @@ def _browser_camera(live: LiveSession) -> None:
         mode=WebRtcMode.SENDRECV,
         # An empty list keeps WebRTC off public STUN servers: nothing leaves the machine.
         rtc_configuration={"iceServers": []},
-        media_stream_constraints={"video": camera_constraints(), "audio": False},
+        media_stream_constraints={"video": video, "audio": False},
         video_frame_callback=callback,
         # The camera's track ended (device gone, camera stopped): save and end the session.
         on_video_ended=live.camera_ended,

@@ -75,6 +75,7 @@ class LiveSession:
         self.engine = Engine(exercise, side, hold_s=hold_s, reps=reps, rest_s=rest_s,
                              countdown_s=CoachParams().cues.countdown_s, countdown_on_cue=True)
         self._page_saw_frame = False  # the page has been handed a judged frame: the 3-2-1 may run
+        self._first_t: float | None = None
         timer = self.engine.timer
         self._status = LiveStatus(PanelState.waiting(self.engine.stretch.cue("in_frame"),
                                                      timer.side if self.engine.side_known else None,
@@ -123,7 +124,9 @@ class LiveSession:
             self._last_t = t
             started = time.perf_counter()
             pose = self._estimator.detect(image, t * 1000.0)
-            if self._page_saw_frame:
+            if self._first_t is None:
+                self._first_t = t
+            if self._page_saw_frame or t - self._first_t >= CoachParams().cues.countdown_wait_s:
                 self.engine.start_countdown(t)
             frame = self.engine.update(observe(pose, t, self.engine.posture, self.engine.params.back))
             self._record(frame, image)
