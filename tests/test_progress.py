@@ -80,6 +80,9 @@ def test_the_plan_counts_days_sessions_and_the_streak_as_constructed(history):
         assert row["sessions done"] == _sessions_done(k), row
         assert row["sessions planned"] == 14
     assert sum(r["days met"] for r in rows) == len(built.days_met)
+    # Begun on a Thursday: the days before it are not missed ones.
+    late = trends.adherence_by_week(records, W.PLAN, W.TODAY, start=_week(1) + timedelta(days=3))
+    assert late[0]["week"] == _week(1) and late[0]["days"] == 4 and late[0]["sessions planned"] == 8
     # The streak: days met in a row up to the last one met.
     last = max(built.days_met)
     expected = 0

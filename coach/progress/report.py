@@ -177,7 +177,7 @@ def build_report(records: Sequence[SessionRecord], plan: Plan, period: Period, o
 
     # -- the plan and adherence
     story.append(Paragraph("Plan and adherence", h2))
-    adherence = trends.adherence_by_week(chosen, plan, min(period.end, today))
+    adherence = trends.adherence_by_week(chosen, plan, min(period.end, today), start=period.start)
     numbers["adherence"] = adherence
     numbers["streak"] = streak(chosen, plan, min(period.end, today))
     done = sum(a["sessions done"] for a in adherence)

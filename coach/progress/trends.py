@@ -130,15 +130,18 @@ def warnings_by_week(records: Sequence[SessionRecord]) -> list[dict]:
     return rows
 
 
-def adherence_by_week(records: Sequence[SessionRecord], plan: Plan, today: date) -> list[dict]:
-    """Per week: sessions done against the plan, days the plan was met. The current week
-    counts only its days so far."""
+def adherence_by_week(records: Sequence[SessionRecord], plan: Plan, today: date,
+                      start: date | None = None) -> list[dict]:
+    """Per week: sessions done against the plan, days the plan was met. Only the days from
+    ``start`` (default: the first session) to ``today`` count: a person who began on a
+    Thursday did not miss that Monday."""
     routine = [r for r in records if r.counts_for_routine]
     if not routine:
         return []
+    first = start or min(r.day for r in routine)
     rows = []
-    for week in weeks_between(min(r.day for r in routine), today):
-        days = [week + timedelta(days=k) for k in range(7) if week + timedelta(days=k) <= today]
+    for week in weeks_between(first, today):
+        days = [week + timedelta(days=k) for k in range(7) if first <= week + timedelta(days=k) <= today]
         progress = [day_progress(routine, d, plan) for d in days]
         done = sum(min(p.sessions_done, plan.sessions_per_day) for p in progress)
         planned = plan.sessions_per_day * len(days)
