@@ -19,7 +19,14 @@ from coach.present.wording import clock, stretch_name
 from coach.progress import trends
 from coach.progress.flexibility import FlexTest, range_text
 from coach.progress.history import HistoryCache, SessionRecord
-from coach.progress.plan import Plan, PlanError, load_plan, save_plan, streak, week_view
+from coach.progress.plan import (
+    Plan,
+    PlanError,
+    plan_or_default,
+    save_plan,
+    streak,
+    week_view,
+)
 from coach.progress.report import Period, ReportError, build_report
 from coach.rules.stretches import STRETCHES
 from coach.store.sessions import SessionStore
@@ -37,13 +44,7 @@ def history(store: SessionStore) -> list[SessionRecord]:
 
 
 def current_plan(store: SessionStore) -> tuple[Plan, str | None]:
-    """The saved plan, or the default one with the reason the saved one could not be read."""
-    from coach.progress.plan import default_plan
-
-    try:
-        return load_plan(store.root), None
-    except PlanError as exc:
-        return default_plan(), str(exc)
+    return plan_or_default(store.root)
 
 
 def _with_numbers(chart: alt.Chart, table: pd.DataFrame, key: str) -> None:

@@ -70,6 +70,15 @@ def load_plan(root: Path) -> Plan:
         raise PlanError(f"the plan in {path} cannot be read ({exc}); save the plan again to replace it") from None
 
 
+def plan_or_default(root: Path) -> tuple[Plan, str | None]:
+    """The saved plan, or the default one with the reason the saved one could not be read
+    (the pages show it; the plan file is left as it is until the person saves again)."""
+    try:
+        return load_plan(root), None
+    except PlanError as exc:
+        return default_plan(), str(exc)
+
+
 def save_plan(root: Path, plan: Plan) -> None:
     """Write ``plan.json`` whole or not at all (a temporary file renamed into place)."""
     path = Path(root) / PLAN_FILE

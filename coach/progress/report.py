@@ -199,7 +199,7 @@ def build_report(records: Sequence[SessionRecord], plan: Plan, period: Period, o
         body))
     numbers["flexibility"] = {}
     figure = 1
-    for test in [t for t in TESTS if t in trends.tests_done(chosen)]:
+    for test in trends.tests_done(chosen):
         rows = trends.flexibility_by_week(chosen, test)
         trend_rows = [["leg", "first week", "last week", "change per week", "sessions"]]
         for side in trends.SIDES:
@@ -298,15 +298,12 @@ def _footer(canvas, doc) -> None:
 def report_of_everything(store, out: Path, name: str | None = None, today: date | None = None) -> dict:
     """The report of every session in ``store``, from the first to today (the backup's)."""
     from coach.progress.history import load_history
-    from coach.progress.plan import PlanError, default_plan, load_plan
+    from coach.progress.plan import plan_or_default
 
     records = load_history(store)
     if not records:
         raise ReportError("no sessions recorded yet: there is nothing to report")
-    try:
-        plan = load_plan(store.root)
-    except PlanError:
-        plan = default_plan()
+    plan, _ = plan_or_default(store.root)
     today = today or date.today()
     return build_report(records, plan, Period(records[0].day, max(today, records[-1].day)), out, name=name,
                         today=today)

@@ -24,6 +24,14 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def by_week(records: Sequence[SessionRecord]) -> dict[date, list[SessionRecord]]:
+    """The records grouped by the Monday of their week, weeks in order."""
+    groups: dict[date, list[SessionRecord]] = {}
+    for r in sorted(records, key=lambda r: r.day):
+        groups.setdefault(week_of(r.day), []).append(r)
+    return groups
+
+
 def in_period(records: Sequence[SessionRecord], start: date | None, end: date | None) -> list[SessionRecord]:
     return [r for r in records if (start is None or r.day >= start) and (end is None or r.day <= end)]
 
@@ -42,9 +50,9 @@ def tests_done(records: Sequence[SessionRecord]) -> list[FlexTest]:
 def flexibility_by_week(records: Sequence[SessionRecord], test: FlexTest) -> list[dict]:
     """Per week and leg: the median of that week's session values, with its uncertainty."""
     rows = []
-    for week in sorted({week_of(r.day) for r in records}):
+    for week, mine in by_week(records).items():
         for side in SIDES:
-            readings = [r.flexibility[side] for r in records if week_of(r.day) == week and side in r.flexibility
+            readings = [r.flexibility[side] for r in mine if side in r.flexibility
                         and r.flexibility[side].test == test.name]
             reading = combine(readings)
             if reading is not None:
@@ -90,8 +98,7 @@ def flexibility_trend(records: Sequence[SessionRecord], test: FlexTest, side: st
 def pain_by_week(records: Sequence[SessionRecord]) -> list[dict]:
     """Per week: the mean pain (0-10) before and after the sessions, back and leg."""
     rows = []
-    for week in sorted({week_of(r.day) for r in records}):
-        mine = [r for r in records if week_of(r.day) == week]
+    for week, mine in by_week(records).items():
         for key, name in PAIN_FIELDS.items():
             for when, attr in (("before", "pain_before"), ("after", "pain_after")):
                 values = [getattr(r, attr)[key] for r in mine if getattr(r, attr)
@@ -120,8 +127,7 @@ def warnings_by_week(records: Sequence[SessionRecord]) -> list[dict]:
     more stretching would otherwise look worse)."""
     rows = []
     checks = sorted({c for r in records for c in r.warnings})  # every week shows each, 0 included
-    for week in sorted({week_of(r.day) for r in records}):
-        mine = [r for r in records if week_of(r.day) == week]
+    for week, mine in by_week(records).items():
         minutes = sum(r.time_in_position for r in mine) / 60.0
         for check in checks:
             count = sum(r.warnings.get(check, 0) for r in mine)

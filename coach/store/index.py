@@ -208,9 +208,14 @@ def _fold_stream(conn: sqlite3.Connection, session_id: str, started: datetime, s
             conn.execute(f"UPDATE sessions SET {field} = ? WHERE id = ?",
                          (json.dumps(_jsonable(stream.pain[field])), session_id))
     times = [t for t in (_number(r.get("t")) for r in stream.frames + stream.events) if t is not None]
-    last_t = min(max(times, default=0.0), 10 * 24 * 3600.0)  # a damaged t must not overflow the date
     conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
-                 (_iso(started + timedelta(seconds=max(0.0, last_t))), session_id))
+                 (_iso(session_end(started, max(times, default=0.0))), session_id))
+
+
+def session_end(started: datetime, last_t: float) -> datetime:
+    """When a session ended: its start plus its last record's ``t`` (the writer dates the end
+    so, and so does an index rebuilt from the stream). A damaged t must not overflow the date."""
+    return started + timedelta(seconds=min(max(0.0, last_t), 10 * 24 * 3600.0))
 
 
 def _apply_event(conn: sqlite3.Connection, session_id: str, event: dict) -> None:

@@ -12,12 +12,13 @@ import json
 import os
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from coach.coaching.result import _number
 from coach.store.files import PID_FILE, STREAM_FILE
-from coach.store.index import _apply_event, _Index, _iso, _utc_now
+from coach.store.index import _apply_event, _Index, _iso, _utc_now, session_end
 from coach.store.stream import _encode, _jsonable
 
 FLUSH_INTERVAL_S = 1.0
@@ -82,8 +83,8 @@ class SessionWriter:
         if self._closed:
             raise ValueError(f"session {self.session_id} is closed")
         line = _encode(record)
-        t = record.get("t")
-        if isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t < 10 * 24 * 3600.0:
+        t = _number(record.get("t"))
+        if t is not None:
             self._last_t = t if self._last_t is None else max(self._last_t, t)
         with self._buffer_lock:
             self._buffer.append(line)
@@ -167,7 +168,7 @@ class SessionWriter:
             with _live_lock:
                 _live_streams.discard(self.stream_path.resolve())
             (self.folder / PID_FILE).unlink(missing_ok=True)
-            ended = (self._started + timedelta(seconds=self._last_t)
+            ended = (session_end(self._started, self._last_t)
                      if self._started is not None and self._last_t is not None else _utc_now())
             with self._index.transaction() as conn:
                 conn.execute("UPDATE sessions SET ended_at = ?, status = 'finished' WHERE id = ?",
