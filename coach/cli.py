@@ -376,7 +376,7 @@ def bench_all(video: Path, exercise: str, frames: int, memory_frames: int, e2e_r
 
 @bench.command("e2e")
 @click.option("--option", "names", multiple=True, help="Options to run (default: all, baseline first): "
-              "baseline, fps30, res480, jitter0, h264.")
+              "baseline, preview15, res480, webrtc, webrtc-fps30, webrtc-jitter0, webrtc-h264.")
 @click.option("--seconds", default=60.0, show_default=True, help="Length of each browser session.")
 @click.option("--growth-minutes", default=0.0, show_default=True,
               help="Then the baseline once more, this long (10: issue 13's growth check).")

@@ -178,10 +178,11 @@ class CameraParams:
     width: int = tunable(640, "px: SPEC's test condition (640x480 at 15 or 30 fps); MediaPipe's pose input is "
                          "256 px, so more costs encode and decode time and buys nothing")
     height: int = tunable(480, "px, with the width above")
-    frame_rate: float = tunable(15.0, "fps asked of the camera: SPEC's two rates give the same verdicts (every "
-                                "duration is in seconds), and on 2 cores 30 fps saturated the pipeline: "
-                                "camera-to-feedback median 1167 ms (p90 3433) at 30 fps against 500-666 ms (p90 "
-                                "717-800) at 15 (`coach bench e2e`, 2026-12-02, BENCHMARKS.md section 6)")
+    frame_rate: float = tunable(30.0, "fps asked of the camera: SPEC's test condition. The browser shows its own "
+                                "preview at this rate and sends the coach the newest frame whenever the last one is "
+                                "judged, so a faster camera cannot queue work (coach/app/camera.py). Through the "
+                                "WebRTC round trip 30 fps saturated two cores (`coach bench e2e`, BENCHMARKS.md "
+                                "section 6)")
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,8 @@ def render() -> None:
                 rest_s=settings["rest_s"], model=settings["model"], store=get_store(),
                 pain_before=answers, record_video=settings["record_video"],
                 source_video=None if settings["source"] != "file" else "demo",
-                color="rgb" if settings["source"] == "browser" else "bgr")
+                # streamlit-webrtc hands RGB frames; the frame socket's JPEGs decode as BGR.
+                color="rgb" if settings["source"] == "browser" and transport() == "webrtc" else "bgr")
             state.live_settings = settings
             state.live_stage = "running"
             st.rerun()
@@ -135,6 +136,7 @@ def render() -> None:
         return
 
     if stage == "checkout":
+        release_camera(live)
         if state.get("camera_note"):
             st.warning(state.pop("camera_note"))
         st.title("How do you feel now?")
@@ -166,7 +168,7 @@ def _running(live: LiveSession, settings: dict) -> None:
     video_col, panel_col = st.columns([1, 1])
     if settings["source"] == "browser":
         with video_col:
-            _browser_camera(live)
+            _browser_camera(live) if transport() == "webrtc" else _camera_box(live)
         with panel_col:
             _panel_fragment(live, settings["muted"])
     else:
@@ -196,14 +198,41 @@ def _panel_fragment(live: LiveSession, muted: bool) -> None:
     play_audio(status.speak, status.tones, muted)
 
 
+def transport() -> str:
+    """How the browser camera's frames reach the coach. "preview" (the default): the browser
+    shows its own camera and draws the overlay from the judgement sent back (coach/app/
+    camera.py; issue 13's latency design). "webrtc" (COACH_TRANSPORT=webrtc): the round trip
+    through streamlit-webrtc, the processed video sent back; kept for `coach bench e2e`'s
+    comparison."""
+    return "webrtc" if os.environ.get("COACH_TRANSPORT", "").strip().lower() == "webrtc" else "preview"
+
+
+def _constraints() -> dict:
+    try:
+        return camera_constraints()
+    except ValueError as exc:  # a mistyped COACH_CAMERA: say so, and use the defaults
+        st.warning(f"{exc}. Using {CameraParams().width}x{CameraParams().height}@{CameraParams().frame_rate:g}.")
+        return camera_constraints("")
+
+
+def _camera_box(live: LiveSession) -> None:
+    from coach.app.camera import browser_camera
+
+    browser_camera(live, _constraints())
+
+
+def release_camera(live: LiveSession) -> None:
+    """The session's frame socket path is forgotten once it has ended."""
+    if transport() == "preview":
+        from coach.app.camera import frame_server
+
+        frame_server().unregister(live)
+
+
 def _browser_camera(live: LiveSession) -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    try:
-        video = camera_constraints()
-    except ValueError as exc:  # a mistyped COACH_CAMERA: say so, and use the defaults
-        st.warning(f"{exc}. Using {CameraParams().width}x{CameraParams().height}@{CameraParams().frame_rate:g}.")
-        video = camera_constraints("")
+    video = _constraints()
 
     def callback(frame):
         import av

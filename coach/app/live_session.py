@@ -22,7 +22,7 @@ from coach.coaching.recorder import Recorder
 from coach.coaching.result import CoachFrame
 from coach.params import CoachParams
 from coach.pose.estimator import PoseEstimator
-from coach.present.overlay import draw_overlay
+from coach.present.overlay import draw_overlay, overlay_spec
 from coach.present.panel import PanelState
 from coach.present.wording import clock
 from coach.store.sessions import (
@@ -110,30 +110,41 @@ class LiveSession:
         """Judge one camera frame taken at ``t`` seconds (default: now) and return it with
         the overlay drawn, in the same channel order. Safe to call from the camera thread."""
         with self._lock:
-            if self._closed:
-                return image
-            if self._estimator is None:
-                # Created in the thread that uses it; MediaPipe's graph is not shared.
-                self._estimator = PoseEstimator(self._model, color=self.color, segmentation=True)
-            now = time.monotonic()
-            self._last_frame_at = now
-            if t is None:
-                self._t0 = now if self._t0 is None else self._t0
-                t = now - self._t0
-            t = max(t, self._last_t + 1e-3)  # the engine and the recorder need time to move on
-            self._last_t = t
-            started = time.perf_counter()
-            pose = self._estimator.detect(image, t * 1000.0)
-            if self._first_t is None:
-                self._first_t = t
-            if self._page_saw_frame or t - self._first_t >= CoachParams().cues.countdown_wait_s:
-                self.engine.start_countdown(t)
-            frame = self.engine.update(observe(pose, t, self.engine.posture, self.engine.params.back))
-            self._record(frame, image)
-            panel = PanelState.from_frame(frame, self.recorder.holds_completed)
-            out = draw_overlay(image, frame, panel, self.color)
-            self._update_status(frame, panel, (time.perf_counter() - started) * 1000)
-            return out
+            judged = self._judge(image, t)
+            return image if judged is None else draw_overlay(image, *judged, self.color)
+
+    def judge(self, image: np.ndarray, t: float | None = None) -> dict | None:
+        """Judge one camera frame and return the overlay's description (``overlay_spec``)
+        instead of a drawn frame: the browser draws it over its own preview. None once the
+        session has ended."""
+        with self._lock:
+            judged = self._judge(image, t)
+            return None if judged is None else overlay_spec(*judged)
+
+    def _judge(self, image: np.ndarray, t: float | None) -> tuple[CoachFrame, PanelState] | None:
+        if self._closed:
+            return None
+        if self._estimator is None:
+            # Created in the thread that uses it; MediaPipe's graph is not shared.
+            self._estimator = PoseEstimator(self._model, color=self.color, segmentation=True)
+        now = time.monotonic()
+        self._last_frame_at = now
+        if t is None:
+            self._t0 = now if self._t0 is None else self._t0
+            t = now - self._t0
+        t = max(t, self._last_t + 1e-3)  # the engine and the recorder need time to move on
+        self._last_t = t
+        started = time.perf_counter()
+        pose = self._estimator.detect(image, t * 1000.0)
+        if self._first_t is None:
+            self._first_t = t
+        if self._page_saw_frame or t - self._first_t >= CoachParams().cues.countdown_wait_s:
+            self.engine.start_countdown(t)
+        frame = self.engine.update(observe(pose, t, self.engine.posture, self.engine.params.back))
+        self._record(frame, image)
+        panel = PanelState.from_frame(frame, self.recorder.holds_completed)
+        self._update_status(frame, panel, (time.perf_counter() - started) * 1000)
+        return frame, panel
 
     def _record(self, frame: CoachFrame, image: np.ndarray) -> None:
         try:

@@ -32,17 +32,24 @@ class Option:
     camera: str = "640x480@30"  # COACH_CAMERA for the app: what the browser camera is asked for
     clip_fps: int = 30  # the fake camera's own rate
     rtc: dict = field(default_factory=dict)  # tests/e2e/driver.rtc_options
+    transport: str = "preview"  # COACH_TRANSPORT: the page's own preview, or the WebRTC round trip
 
 
 OPTIONS = (
-    Option("baseline", "as shipped: 640x480 at 15 fps (CameraParams), VP8 (the browser's first choice), the default "
-                       "jitter buffer, the newest frame only (streamlit-webrtc's async processing drops what queues)",
-           camera="640x480@15"),
-    Option("fps30", "the camera asked for 30 fps (the default before this measurement)", camera="640x480@30"),
-    Option("res480", "the camera asked for 480x360", camera="480x360@15"),
-    Option("jitter0", "the receiver's jitterBufferTarget set to 0 ms (formerly playoutDelayHint)",
-           camera="640x480@15", rtc={"jitter_target_ms": 0}),
-    Option("h264", "H.264 offered first instead of VP8", camera="640x480@15", rtc={"codec": "H264"}),
+    Option("baseline", "as shipped: the browser shows its own camera (640x480 at 30 fps) and draws the overlay "
+                       "from the judgement sent back; one JPEG frame in flight, the newest sent next "
+                       "(coach/app/camera.py)"),
+    Option("preview15", "the same, the camera asked for 15 fps", camera="640x480@15"),
+    Option("res480", "the same, the camera asked for 480x360", camera="480x360@30"),
+    Option("webrtc", "the WebRTC round trip (streamlit-webrtc, the shipped design before): the processed video "
+                     "sent back, 640x480 at 15 fps, VP8, the newest frame only", camera="640x480@15",
+           transport="webrtc"),
+    Option("webrtc-fps30", "the WebRTC round trip at 30 fps", camera="640x480@30", transport="webrtc"),
+    Option("webrtc-jitter0", "the WebRTC round trip, the receiver's jitterBufferTarget set to 0 ms (formerly "
+                             "playoutDelayHint)", camera="640x480@15", rtc={"jitter_target_ms": 0},
+           transport="webrtc"),
+    Option("webrtc-h264", "the WebRTC round trip, H.264 offered first instead of VP8", camera="640x480@15",
+           rtc={"codec": "H264"}, transport="webrtc"),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -62,14 +69,14 @@ def run_option(option: Option, seconds: float, clip: Path, work: Path) -> dict:
     config = {
         "port": 8766,
         "data_dir": str(run_dir / "coach-data"),
-        "app_env": {"COACH_CAMERA": option.camera},
+        "app_env": {"COACH_CAMERA": option.camera, "COACH_TRANSPORT": option.transport},
         "latency": {"clip": clip.name, "y4m": str(y4m), "seconds": seconds, "rtc": option.rtc},
     }
     load = os.getloadavg()[0]
     out = harness.run_scenario(config, run_dir / "artifacts", run_dir, timeout_s=seconds + 240)
     run = out.get("runs", {}).get("latency", {})
     return {"option": option.name, "what": option.what, "latency": run.get("latency", {}),
-            "stats": run.get("stats"), "errors": out.get("errors", []), "loadavg": round(load, 2),
+            "stats": run.get("stats"), "timing": run.get("timing"), "errors": out.get("errors", []), "loadavg": round(load, 2),
             "seconds": seconds}
 
 
@@ -111,18 +118,21 @@ def format_section(report: dict, command: str) -> str:
              "changes against the baseline. "
              "Targets (issue 13): median <= 150 ms, p90 <= 250 ms, no growth from the first to the last third.",
              "", "| option | what changes | frames | median ms | p90 ms | first third | last third | codec | "
-                 "jitter buffer ms/frame | load at start |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+                 "jitter buffer ms/frame | page: encode / round trip / coach ms | load at start |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["results"]:
         lat, stats = r.get("latency", {}), (r.get("stats") or [{}])
         s = stats[0] if stats else {}
         jb = s.get("jitter_buffer_ms_per_frame")
+        tm = r.get("timing") or {}
+        split = " / ".join(str(tm.get(k, "-")) for k in ("encode", "roundTrip", "coach")) if tm else "-"
         if "median_ms" in lat:
             lines.append(f"| {r['option']} | {r['what']} | {lat['samples']} | {lat['median_ms']} | {lat['p90_ms']} | "
                          f"{lat.get('first_third_median_ms', '-')} | {lat.get('last_third_median_ms', '-')} | "
-                         f"{s.get('codec', '-')} | {'-' if jb is None else round(jb, 1)} | {r.get('loadavg', '-')} |")
+                         f"{s.get('codec', 'JPEG' if tm else '-')} | {'-' if jb is None else round(jb, 1)} | {split} | "
+                         f"{r.get('loadavg', '-')} |")
         else:
-            lines.append(f"| {r['option']} | {r['what']} | {summary_line(r)} | | | | | | | |")
+            lines.append(f"| {r['option']} | {r['what']} | {summary_line(r)} | | | | | | | | |")
     lines += ["", END]
     return "\n".join(lines)
 

@@ -31,58 +31,75 @@ def _verdict_colour(verdict: str | None) -> tuple[int, int, int]:
     return OK_COLOUR if verdict == "ok" else UNKNOWN_COLOUR
 
 
-def draw_skeleton(image: np.ndarray, xy: np.ndarray, visibility: np.ndarray, thickness: int) -> None:
+def _joint(xy: np.ndarray, idx: int) -> tuple[float, float] | None:
+    p = xy[idx]
+    return None if np.isnan(p).any() else (round(float(p[0]), 1), round(float(p[1]), 1))
+
+
+def overlay_spec(frame: CoachFrame, panel: PanelState) -> dict:
+    """What the overlay shows, in the frame's pixels: the bones, the judged joints with their
+    verdicts, the angle labels, the measures line and the cue banner. One description for
+    both painters: OpenCV onto a frame (``draw_overlay``: replay, a local camera, a file) and
+    the browser's canvas over its own camera preview (coach/app/camera.html), so the two
+    cannot show different things. Plain JSON-able values."""
+    spec: dict = {"width": frame.width or 640, "height": frame.height or 480, "bones": [], "joints": [],
+                  "labels": [], "info": "", "banner": {"text": panel.cue, "kind": panel.cue_kind}}
+    if not (frame.detected and frame.xy is not None and frame.visibility is not None):
+        return spec
+    xy, vis = frame.xy, frame.visibility
     for a, b in SKELETON:
-        if visibility[a] < 0.3 or visibility[b] < 0.3:
-            continue
-        pa, pb = xy[a], xy[b]
-        if np.isnan(pa).any() or np.isnan(pb).any():
-            continue
-        cv2.line(image, tuple(int(v) for v in pa), tuple(int(v) for v in pb), BONE_COLOUR, thickness, cv2.LINE_AA)
+        pa, pb = _joint(xy, a), _joint(xy, b)
+        if vis[a] >= 0.3 and vis[b] >= 0.3 and pa and pb:
+            spec["bones"].append([*pa, *pb])
+    hip, knee, ankle = leg(frame.side)
+    shoulder = Landmark.LEFT_SHOULDER if frame.near_side == "left" else Landmark.RIGHT_SHOULDER
+    for name, idx in (("knee", knee), ("hip", hip), ("ankle", ankle), ("shoulder", shoulder)):
+        p = _joint(xy, idx)
+        if p:
+            spec["joints"].append({"x": p[0], "y": p[1], "verdict": panel.joints.get(name) or "unknown"})
+    m = frame.measures
+    for idx, key, word in ((knee, "knee_angle", "knee"), (hip, "hip_angle", "hip")):
+        p = _joint(xy, idx)
+        if m.get(key) is not None and p:
+            spec["labels"].append({"x": p[0], "y": p[1], "text": f"{word} {m[key]:.0f}"})
+    info = []
+    if m.get("trunk_inclination") is not None:
+        info.append(f"lean {m['trunk_inclination']:.0f}")
+    if m.get("leg_raise") is not None:
+        info.append(f"leg {m['leg_raise']:.0f}")
+    if m.get("spine_flexion") is not None:
+        # In the person's terms: how much the back rounds beyond their own upright back;
+        # a back straighter than that baseline is simply not rounded (never negative).
+        info.append(f"back rounding {max(0.0, m['spine_flexion']):.0f}")
+    spec["info"] = "  ".join(info)
+    return spec
 
 
 def draw_overlay(image: np.ndarray, frame: CoachFrame, panel: PanelState, color: str = "bgr") -> np.ndarray:
-    """A copy of ``image`` with the coach's view drawn on it; ``color`` is its channel
-    order ("bgr" as OpenCV, or "rgb": the browser camera's frames come as RGB, and drawing
-    on them directly saves a colour conversion per frame)."""
+    """A copy of ``image`` with the coach's view (``overlay_spec``) drawn on it; ``color`` is
+    its channel order ("bgr" as OpenCV, or "rgb": drawing on RGB frames directly saves a
+    colour conversion per frame)."""
+    return paint_spec(image.copy(), overlay_spec(frame, panel), color)
+
+
+def paint_spec(out: np.ndarray, spec: dict, color: str = "bgr") -> np.ndarray:
+    """Draw ``spec`` onto ``out`` in place (OpenCV); returns it."""
     paint = (lambda c: c[::-1]) if color == "rgb" else (lambda c: c)
-    out = image.copy()
     h, w = out.shape[:2]
     scale = max(w, h) / 640.0
-    if frame.detected and frame.xy is not None and frame.visibility is not None:
-        xy, vis = frame.xy, frame.visibility
-        draw_skeleton(out, xy, vis, max(2, int(3 * scale)))  # white: the same in any order
-        hip, knee, ankle = leg(frame.side)
-        shoulder = Landmark.LEFT_SHOULDER if frame.near_side == "left" else Landmark.RIGHT_SHOULDER
-        for joint, idx in (("knee", knee), ("hip", hip), ("ankle", ankle), ("shoulder", shoulder)):
-            p = xy[idx]
-            if np.isnan(p).any():
-                continue
-            colour = paint(_verdict_colour(panel.joints.get(joint)))
-            cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), colour, -1, cv2.LINE_AA)
-            cv2.circle(out, (int(p[0]), int(p[1])), int(9 * scale), (20, 20, 20), max(1, int(scale)), cv2.LINE_AA)
-        labels = []
-        m = frame.measures
-        if m.get("knee_angle") is not None:
-            labels.append((knee, f"knee {m['knee_angle']:.0f}"))
-        if m.get("hip_angle") is not None:
-            labels.append((hip, f"hip {m['hip_angle']:.0f}"))
-        for idx, text in labels:
-            p = xy[idx]
-            if not np.isnan(p).any():
-                _text(out, text, (int(p[0] + 12 * scale), int(p[1] - 12 * scale)), 0.6 * scale)
-        info = []
-        if m.get("trunk_inclination") is not None:
-            info.append(f"lean {m['trunk_inclination']:.0f}")
-        if m.get("leg_raise") is not None:
-            info.append(f"leg {m['leg_raise']:.0f}")
-        if m.get("spine_flexion") is not None:
-            # In the person's terms: how much the back rounds beyond their own upright back;
-            # a back straighter than that baseline is simply not rounded (never negative).
-            info.append(f"back rounding {max(0.0, m['spine_flexion']):.0f}")
-        if info:
-            _text(out, "  ".join(info), (int(10 * scale), h - int(14 * scale)), 0.7 * scale)
-    _banner(out, panel.cue, paint(FAULT_COLOUR if panel.cue_kind == "correction" else BANNER_GUIDE), scale)
+    point = lambda x, y: (int(x), int(y))  # noqa: E731
+    for x1, y1, x2, y2 in spec["bones"]:  # white: the same in any order
+        cv2.line(out, point(x1, y1), point(x2, y2), BONE_COLOUR, max(2, int(3 * scale)), cv2.LINE_AA)
+    for j in spec["joints"]:
+        centre, radius = point(j["x"], j["y"]), int(9 * scale)
+        cv2.circle(out, centre, radius, paint(_verdict_colour(j["verdict"])), -1, cv2.LINE_AA)
+        cv2.circle(out, centre, radius, (20, 20, 20), max(1, int(scale)), cv2.LINE_AA)
+    for label in spec["labels"]:
+        _text(out, label["text"], point(label["x"] + 12 * scale, label["y"] - 12 * scale), 0.6 * scale)
+    if spec["info"]:
+        _text(out, spec["info"], (int(10 * scale), h - int(14 * scale)), 0.7 * scale)
+    banner = spec["banner"]
+    _banner(out, banner["text"], paint(FAULT_COLOUR if banner["kind"] == "correction" else BANNER_GUIDE), scale)
     return out
 
 

@@ -131,6 +131,22 @@ SOUND_SPY = """
 """
 SOUNDS = "() => window.__coachSounds || []"
 
+PING_SOCKET = """async () => {
+  if (!window.__coachSocketUrl) return null;
+  const ws = new WebSocket(window.__coachSocketUrl());
+  await new Promise(ok => { ws.onopen = ok; });
+  const times = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    await new Promise(ok => { ws.onmessage = ok; ws.send(JSON.stringify({event: 'ping'})); });
+    times.push(performance.now() - t);
+    await new Promise(ok => setTimeout(ok, 50));
+  }
+  ws.close();
+  times.sort((a, b) => a - b);
+  return Math.round(times[10] * 10) / 10;
+}"""
+
 # What the browser's WebRTC stack reports for the incoming (processed) video: codec, jitter
 # buffer delay per frame, frames decoded and dropped. Read from the component's iframe.
 RTC_STATS = """async () => {
@@ -152,9 +168,14 @@ RTC_STATS = """async () => {
 INSTRUMENT = """
 (cfg) => {
   if (window.__coachLat) return 'already';
-  const out = [...document.querySelectorAll('video')].find(v => v.videoWidth > 0);
+  // The preview design (coach/app/camera.html): the page shows the camera itself and draws the
+  // overlay when the judgement of a frame comes back; the frame that judgement was for is
+  // the picture the page sent, handed to __coachOverlayDrawn. The WebRTC design: a processed
+  // <video> comes back.
+  const preview = document.getElementById('overlay');
+  const out = preview ? null : [...document.querySelectorAll('video')].find(v => v.videoWidth > 0);
   const local = window.__coachLocal;
-  if (!out) return 'no processed video';
+  if (!preview && !out) return 'no processed video';
   if (!local) return 'no camera stream';
   const lv = document.createElement('video');
   lv.muted = true; lv.autoplay = true; lv.playsInline = true; lv.srcObject = local;
@@ -162,7 +183,7 @@ INSTRUMENT = """
   document.body.appendChild(lv);
   lv.play();
   const st = {seen: {}, lat: [], inFrames: 0, outFrames: 0, inDecoded: 0, outDecoded: 0, lastIn: -1, lastOut: -1,
-              outSizes: {}};
+              outSizes: {}, design: preview ? 'preview' : 'webrtc'};
   window.__coachLat = st;
   window.__coachLocalVideo = lv;
   const canvas = document.createElement('canvas');
@@ -180,8 +201,8 @@ INSTRUMENT = """
     }
     return val;
   }
-  function decode(v) {
-    const w = v.videoWidth, h = v.videoHeight;
+  function decode(v) {  // a <video> or a <canvas>
+    const w = v.videoWidth || v.width, h = v.videoHeight || v.height;
     if (!w || !h) return null;
     canvas.width = w; canvas.height = h;
     ctx.drawImage(v, 0, 0, w, h);
@@ -198,24 +219,30 @@ INSTRUMENT = """
     }
     lv.requestVideoFrameCallback(onIn);
   }
-  function onOut(now, meta) {
+  function arrived(idx, shownAt, size) {
     st.outFrames++;
-    const key = out.videoWidth + 'x' + out.videoHeight;
-    st.outSizes[key] = (st.outSizes[key] || 0) + 1;
-    const idx = decode(out);
-    if (idx !== null) {
-      st.outDecoded++;
-      if (idx !== st.lastOut) {
-        st.lastOut = idx;
-        const t0 = st.seen[idx];
-        const dt = (meta.expectedDisplayTime || now) - t0;
-        if (t0 !== undefined && dt >= 0 && dt < 5000) st.lat.push(dt);
-      }
-    }
-    out.requestVideoFrameCallback(onOut);
+    st.outSizes[size] = (st.outSizes[size] || 0) + 1;
+    if (idx === null) return;
+    st.outDecoded++;
+    if (idx === st.lastOut) return;
+    st.lastOut = idx;
+    const t0 = st.seen[idx], dt = shownAt - t0;
+    if (t0 !== undefined && dt >= 0 && dt < 5000) st.lat.push(dt);
   }
   lv.requestVideoFrameCallback(onIn);
-  out.requestVideoFrameCallback(onOut);
+  if (preview) {
+    // Drawn now, on screen at the next frame the page paints: that frame's time.
+    window.__coachOverlayDrawn = sent => {
+      const idx = decode(sent), size = sent.width + 'x' + sent.height;
+      requestAnimationFrame(ts => arrived(idx, ts, size));
+    };
+  } else {
+    const onOut = (now, meta) => {
+      arrived(decode(out), meta.expectedDisplayTime || now, out.videoWidth + 'x' + out.videoHeight);
+      out.requestVideoFrameCallback(onOut);
+    };
+    out.requestVideoFrameCallback(onOut);
+  }
   return 'ok';
 }
 """
@@ -224,18 +251,26 @@ INSTRUMENT = """
 # of the camera frame at the same moment.
 TOP_BAND = """
 () => {
-  const out = [...document.querySelectorAll('video')].find(v => v.videoWidth > 0 && v !== window.__coachLocalVideo);
+  const overlay = document.getElementById('overlay');
+  const out = overlay ? document.getElementById('preview')
+    : [...document.querySelectorAll('video')].find(v => v.videoWidth > 0 && v !== window.__coachLocalVideo);
   const lv = window.__coachLocalVideo;
-  function band(v) {
+  function band(v, over) {
     if (!v || !v.videoWidth) return null;
     const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
     const x = c.getContext('2d'); x.drawImage(v, 0, 0);
+    if (over) {  // what the person sees: the overlay over the preview, where the video lies in it
+      const fit = Math.min(over.clientWidth / c.width, over.clientHeight / c.height);
+      const ox = (over.clientWidth - c.width * fit) / 2, oy = (over.clientHeight - c.height * fit) / 2;
+      const k = over.width / over.clientWidth;
+      x.drawImage(over, ox * k, oy * k, c.width * fit * k, c.height * fit * k, 0, 0, c.width, c.height);
+    }
     const d = x.getImageData(0, 0, c.width, Math.max(1, Math.round(c.height * 20 / 480))).data;
     const m = [0, 0, 0];
     for (let i = 0; i < d.length; i += 4) { m[0] += d[i]; m[1] += d[i + 1]; m[2] += d[i + 2]; }
     return m.map(s => s / (d.length / 4));
   }
-  return {out: band(out), in: band(lv)};
+  return {out: band(out, overlay), in: band(lv)};
 }
 """
 
@@ -376,7 +411,8 @@ class Run:
         self.results["pages_checked"] = self.results.get("pages_checked", 0) + 1
 
     def note_request(self, url: str) -> None:
-        same = url.startswith((self.base + "/", self.base.replace("http", "ws", 1) + "/"))
+        same = url.startswith((self.base + "/", self.base.replace("http", "ws", 1) + "/")) or \
+            re.match(rf"ws://{re.escape(HOST)}:\d+/coach-frames/", url) is not None
         if not same and not url.startswith(("data:", "blob:", "about:")):
             self.results["foreign_requests"].append(url[:300])
         self.results["requests"] += 1
@@ -457,9 +493,11 @@ class Run:
         frame = self.webrtc_frame(page)
         started = time.monotonic()
         frame.get_by_role("button", name=re.compile(r"^start$", re.I)).click()
-        # The processed video: a <video> in the component's iframe that has frames and plays.
+        # The first judgement on the page: the overlay drawn over the preview (coach/app/camera.html
+        # counts them), or the processed video playing (the WebRTC design).
         frame.wait_for_function(
-            "() => [...document.querySelectorAll('video')].some(v => v.videoWidth > 0 && v.currentTime > 0)",
+            "() => document.getElementById('overlay') ? (window.__coachJudged || 0) > 0 :"
+            " [...document.querySelectorAll('video')].some(v => v.videoWidth > 0 && v.currentTime > 0)",
             timeout=60_000, polling=200)
         first = time.monotonic() - started
         log(name, f"processed video playing {first:.2f} s after START")
@@ -578,7 +616,7 @@ class Run:
             bands: list = []
             page.wait_for_timeout(1500)
             self.shot(page, "good-2-video")
-            self.shot(page, "good-2-video-only", frame.locator("video").first)
+            self.shot(page, "good-2-video-only", frame.locator("#box, video").first)
 
             def hold_done(panel: dict) -> bool:
                 m = re.search(r"holds done (\d+)", panel.get("counters") or "")
@@ -648,6 +686,11 @@ class Run:
                 page.wait_for_timeout(min(5000, max(100, int(1000 * (end - time.monotonic())))))
             r["latency"] = self.latency(frame)
             r["stats"] = frame.evaluate(RTC_STATS)
+            # The preview design's own split of a frame's time (coach/app/camera.html).
+            timing = frame.evaluate("() => window.__coachTiming || null") or {}
+            r["timing"] = {k: round(statistics.median(v), 1) for k, v in timing.items() if v}
+            # The socket alone, on a second connection while the frames flow: a ping's round trip.
+            r["timing"]["ping"] = frame.evaluate(PING_SOCKET)
             self.shot(page, "latency-video")
             r.update(self.stop_and_save(page, "latency"))
 
