@@ -105,9 +105,15 @@ def test_the_latency_options_table_replaces_its_own_section_and_survives_bench_a
                                                                               "jitter_buffer_ms_per_frame": 40.0}],
          "latency": {"samples": 900, "median_ms": 180.0, "p90_ms": 240.0, "first_third_median_ms": 170.0,
                      "last_third_median_ms": 185.0}},
+        {"option": "preview", "what": "the page's own preview", "loadavg": 1.2, "stats": [],
+         "timing": {"encode": 2.5, "roundTrip": 120.0, "coach": 60.0},
+         "latency": {"samples": 300, "median_ms": 133.3, "p90_ms": 200.0}},
         {"option": "h264", "what": "H.264 first", "latency": {"error": "not instrumented"}, "errors": []}]}
     section = latency.format_section(report, "coach bench e2e")
-    assert "| baseline | as shipped | 900 | 180.0 | 240.0 | 170.0 | 185.0 | video/VP8 | 40.0 | 1.5 |" in section
+    assert "| baseline | as shipped | 900 | 180.0 | 240.0 | 170.0 | 185.0 | video/VP8 | 40.0 | - | 1.5 |" in section
+    # The preview design has no video codec: raw frames up, its own split of a frame's time.
+    assert "| preview | the page's own preview | 300 | 133.3 | 200.0 | - | - | raw RGBA | - | 2.5 / 120.0 / 60.0 | 1.2 |" \
+        in section
     assert "| h264 | H.264 first | not measured: not instrumented" in section
     bench = tmp_path / "BENCHMARKS.md"
     bench.write_text("# Benchmarks\n\n## 1. Live\n")
@@ -122,7 +128,7 @@ def test_the_camera_request_comes_from_the_params_or_coach_camera():
     from coach.app.live_page import camera_constraints
 
     assert camera_constraints("") == {"width": {"ideal": 640}, "height": {"ideal": 480},
-                                      "frameRate": {"ideal": 15.0, "max": 15.0}}
-    assert camera_constraints("480x360@30")["frameRate"] == {"ideal": 30.0, "max": 30.0}
+                                      "frameRate": {"ideal": 30.0, "max": 30.0}}
+    assert camera_constraints("480x360@15")["frameRate"] == {"ideal": 15.0, "max": 15.0}
     with pytest.raises(ValueError, match="WIDTHxHEIGHT@FPS"):
         camera_constraints("big")

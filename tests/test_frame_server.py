@@ -137,3 +137,19 @@ def test_the_browser_and_opencv_paint_one_description():
         live.stop()
     waiting = PanelState.waiting("Get into view", None, 2, 3)
     assert overlay_spec(status.frame, waiting)["banner"] == {"text": "Get into view", "kind": "guidance"}
+
+
+def test_the_camera_page_loads_nothing_and_carries_its_settings():
+    from coach.app.camera import page_html
+    from coach.app.live_page import camera_constraints
+
+    html = page_html("/coach-frames/abc", "127.0.0.1", 5123, camera_constraints(""))
+    assert "__CONFIG__" not in html
+    config = json.loads(html.split("const CFG = ", 1)[1].split(";\n", 1)[0])
+    assert (config["path"], config["host"], config["port"]) == ("/coach-frames/abc", "127.0.0.1", 5123)
+    assert config["constraints"]["frameRate"] == {"ideal": 30.0, "max": 30.0}
+    assert config["colours"]["fault"] == "rgb(240,60,40)"  # overlay.FAULT_COLOUR, as BGR (40, 60, 240)
+    # Nothing from elsewhere: no URL but the frame socket's, which the page builds itself.
+    import re
+
+    assert not re.search(r"(https?|wss?)://[\w.]", html) and "src=" not in html

@@ -29,7 +29,7 @@ def test_a_wheel_installed_elsewhere_finds_its_own_models(tmp_path: Path) -> Non
         names = set(zf.namelist())
     for member in ("coach/models/pose_landmarker_full.task", "coach/models/pose_landmarker_lite.task",
                    "coach/models/back_model.npz", "coach/models/knee_model.npz", "coach/models/hip_model.npz",
-                   "coach/models/MANIFEST.sha256", "coach/app/icon.png", "coach/rules/checks.py"):
+                   "coach/models/MANIFEST.sha256", "coach/app/icon.png", "coach/app/camera.html", "coach/rules/checks.py"):
         assert member in names, member
     packaged = {n.split("/")[1] for n in names if n.startswith("coach/") and n.count("/") >= 2}
     assert {"pose", "measure", "rules", "coaching", "store", "present", "app", "lab", "models"} <= packaged

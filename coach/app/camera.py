@@ -19,9 +19,6 @@ from coach.present.overlay import (
     UNKNOWN_COLOUR,
 )
 
-# JPEG quality of the frames sent up: 0.8 keeps a 640x480 frame near 40 kB, and the pose
-# model reads a 256 px crop of it, far coarser than what this quality loses.
-JPEG_QUALITY = 0.8
 # The camera box's height at a 1500 px window, where the video column is about 700 px wide (4:3).
 HEIGHT_PX = 530
 
@@ -58,7 +55,7 @@ def frame_server() -> FrameServer:
 def page_html(path: str, host: str, port: int, constraints: dict) -> str:
     """camera.html with its settings: where the socket is, what to ask the camera for, the
     overlay's colours (coach.present.overlay's, so both painters agree) and the words."""
-    config = {"path": path, "host": host, "port": port, "constraints": constraints, "quality": JPEG_QUALITY,
+    config = {"path": path, "host": host, "port": port, "constraints": constraints,
               "colours": {"ok": _css(OK_COLOUR), "fault": _css(FAULT_COLOUR), "unknown": _css(UNKNOWN_COLOUR),
                           "bone": _css(BONE_COLOUR), "guide": _css(BANNER_GUIDE)},
               "text": TEXT}

@@ -1,7 +1,8 @@
 """The browser camera's frames to the coach and its judgement back, over a local WebSocket.
 
 Issue 13's latency design: the browser shows its own camera preview, at once, and draws the
-coach's overlay over it; only the judgement travels back. Each frame goes up as one JPEG and
+coach's overlay over it; only the judgement travels back. Each frame goes up as raw pixels
+(loopback only: a copy costs ~2 ms where a JPEG cost ~30 ms to encode on two cores) and
 comes back as the overlay's description (``overlay_spec``), a few hundred bytes of JSON. The
 page keeps one frame in flight and sends the newest one when the answer arrives, so nothing
 can queue anywhere: the coach always judges the latest picture. No video encoder, no jitter
@@ -10,8 +11,8 @@ the WebRTC round trip spent most of its 500 ms on two cores (BENCHMARKS.md secti
 
 The socket listens on the app's own address only (loopback unless Streamlit is told
 otherwise), and a connection names its session by a random token that only the page the
-session was started on knows. The JPEG is decoded here; nothing is written anywhere but the
-session's own recording.
+session was started on knows. Frames are judged in memory; nothing is written anywhere but
+the session's own recording.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ def decode(message: bytes) -> np.ndarray | None:
 
 
 def answer(session: Judge, message: bytes | str) -> dict | None:
-    """The reply to one message from the page: a JPEG frame gets the overlay spec, a broken
+    """The reply to one message from the page: a frame gets the overlay spec, a broken
     one a clear error (and the session goes on); the text event "ended" (the camera's track
-    ended) ends the session and gets no reply."""
+    ended) ends the session and gets no reply; "ping" gets a pong."""
     if isinstance(message, str):
         try:
             event = json.loads(message).get("event")
@@ -88,11 +89,11 @@ class FrameServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._sessions: dict[str, Judge] = {}
         self._lock = threading.Lock()
-        # No compression: JPEG does not compress, and deflate would cost CPU on every frame.
         listener = socket.create_server((host, port))
-        # No Nagle: an answer is one small write that must go at once, not wait for an ACK.
-        # Accepted connections inherit the option from the listening socket (Linux).
+        # No Nagle, as for any request-answer socket: an answer must not wait for an ACK.
+        # (Accepted connections inherit the option from the listening socket on Linux.)
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # No compression: deflating 1.2 MB a frame would cost more CPU than the copy it saves.
         self._server = serve(self._handle, sock=listener, compression=None, max_size=MAX_FRAME_BYTES,
                              max_queue=2)
         self.host = host
@@ -128,8 +129,10 @@ class FrameServer:
                 gap = None if answered is None else (time.monotonic() - answered) * 1000
                 reply = answer(session, message)
                 if reply is not None:
-                    # Wall-clock times (ms) of arrival and answer: the page splits the round trip
-                    # into the way up, the coach's work and the way down (same machine, one clock).
+                    # Wall-clock times (ms) of arrival and answer, and the wait since the last
+                    # answer: the page splits its round trip into the way up, the coach's work
+                    # and the way down (one machine; the browser's clock may be a little off
+                    # the system's, which moves time between up and down, never their sum).
                     reply["got"], reply["at"] = round(got * 1000, 1), round(time.time() * 1000, 1)
                     if gap is not None:
                         reply["gap"] = round(gap, 1)

@@ -192,7 +192,8 @@ def _panel_fragment(live: LiveSession, muted: bool) -> None:
     if status.error:
         st.error(status.error)
     if not status.running:
-        st.info("Press START under the video and allow the camera. Then sit side-on, 2-3 m away, "
+        where = "under" if transport() == "webrtc" else "on"
+        st.info(f"Press START {where} the video and allow the camera. Then sit side-on, 2-3 m away, "
                 "so the camera sees you from head to heel.")
     status_panel(status.panel)
     play_audio(status.speak, status.tones, muted)

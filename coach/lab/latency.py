@@ -37,7 +37,7 @@ class Option:
 
 OPTIONS = (
     Option("baseline", "as shipped: the browser shows its own camera (640x480 at 30 fps) and draws the overlay "
-                       "from the judgement sent back; one JPEG frame in flight, the newest sent next "
+                       "from the judgement sent back; raw frames up, one in flight, the newest sent next "
                        "(coach/app/camera.py)"),
     Option("preview15", "the same, the camera asked for 15 fps", camera="640x480@15"),
     Option("res480", "the same, the camera asked for 480x360", camera="480x360@30"),
@@ -76,7 +76,8 @@ def run_option(option: Option, seconds: float, clip: Path, work: Path) -> dict:
     out = harness.run_scenario(config, run_dir / "artifacts", run_dir, timeout_s=seconds + 240)
     run = out.get("runs", {}).get("latency", {})
     return {"option": option.name, "what": option.what, "latency": run.get("latency", {}),
-            "stats": run.get("stats"), "timing": run.get("timing"), "errors": out.get("errors", []), "loadavg": round(load, 2),
+            "stats": run.get("stats"), "timing": run.get("timing"),
+            "timing_thirds": run.get("timing_thirds"), "errors": out.get("errors", []), "loadavg": round(load, 2),
             "seconds": seconds}
 
 
@@ -129,7 +130,7 @@ def format_section(report: dict, command: str) -> str:
         if "median_ms" in lat:
             lines.append(f"| {r['option']} | {r['what']} | {lat['samples']} | {lat['median_ms']} | {lat['p90_ms']} | "
                          f"{lat.get('first_third_median_ms', '-')} | {lat.get('last_third_median_ms', '-')} | "
-                         f"{s.get('codec', 'JPEG' if tm else '-')} | {'-' if jb is None else round(jb, 1)} | {split} | "
+                         f"{s.get('codec', 'raw RGBA' if tm else '-')} | {'-' if jb is None else round(jb, 1)} | {split} | "
                          f"{r.get('loadavg', '-')} |")
         else:
             lines.append(f"| {r['option']} | {r['what']} | {summary_line(r)} | | | | | | | | |")

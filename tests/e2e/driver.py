@@ -689,6 +689,10 @@ class Run:
             # The preview design's own split of a frame's time (coach/app/camera.html).
             timing = frame.evaluate("() => window.__coachTiming || null") or {}
             r["timing"] = {k: round(statistics.median(v), 1) for k, v in timing.items() if v}
+            # Growth, part by part: the first third against the last (issue 13).
+            r["timing_thirds"] = {k: [round(statistics.median(v[:len(v) // 3]), 1),
+                                      round(statistics.median(v[-(len(v) // 3):]), 1)]
+                                  for k, v in timing.items() if len(v) >= 30}
             # The socket alone, on a second connection while the frames flow: a ping's round trip.
             r["timing"]["ping"] = frame.evaluate(PING_SOCKET)
             self.shot(page, "latency-video")
