@@ -1,6 +1,7 @@
 """A live coaching session: engine + recorder + overlay, shared between two threads.
 
-The camera callback (a worker thread) calls ``process``; the page (Streamlit's script
+The camera's thread (streamlit-webrtc's callback, or the frame socket's connection) calls
+``process`` or ``judge``; the page (Streamlit's script
 thread) reads ``status()`` a few times a second. Everything they share sits behind one
 lock, and the page never waits for a frame: it reads the latest snapshot.
 """
@@ -125,7 +126,8 @@ class LiveSession:
         if self._closed:
             return None
         if self._estimator is None:
-            # Created in the thread that uses it; MediaPipe's graph is not shared.
+            # Made on first use, under the lock: one thread at a time runs it (the camera
+            # callback, or the frame socket's thread; after a page reload a new one takes over).
             self._estimator = PoseEstimator(self._model, color=self.color, segmentation=True)
         now = time.monotonic()
         self._last_frame_at = now
