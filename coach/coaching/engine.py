@@ -162,15 +162,16 @@ class Engine:
         # A back the model cannot read clearly starts no hold (a rounded back must never start
         # one), but, like any unknown, it does not stop one already running.
         unclear = checks_back and back_view and evidence is not None and self.back.unclear
-        placed = evidence is not None and in_position(
-            judgement.statuses, judgement.confirmed, measures[s.entry.measure], s.entry.minimum.value,
-            holding=phase_before == "holding", back_unjudged=needs_calibration or unclear)
+        placed = clean = False
+        if evidence is not None and not counting:  # 3-2-1: seen and measured, nothing timed yet
+            position = (judgement.statuses, judgement.confirmed, measures[s.entry.measure], s.entry.minimum.value,
+                        phase_before == "holding", needs_calibration or unclear)
+            placed = in_position(*position)
+            clean = in_position(*position, warming=judgement.warming)
         side_before = self.side
         # The clock stops from the moment a fault began, not 0.5 s later when it is shown.
-        if counting:  # 3-2-1: the person is seen and measured, but nothing is timed yet
-            placed = False
         events = timer.update(obs.t, ready=not counting and judgement.statuses.get("in_frame") == "ok",
-                              in_position=placed, since=judgement.onset)
+                              in_position=placed, since=judgement.onset, clean=clean)
         events += judgement.events
         if self.side != side_before:
             self.tracker.new_side()

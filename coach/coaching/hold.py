@@ -35,7 +35,8 @@ class HoldTimer:
     _hold_start: float | None = None
     _lapse_start: float | None = None
     _ready_since: float | None = None
-    _position_since: float | None = None
+    _position_since: float | None = None  # start of the clean approach (no fault, entry held)
+    _confirmed_since: float | None = None  # start of the run of frames with every check ok
     _rest_until: float = 0.0
     _last_t: float | None = None
 
@@ -65,11 +66,17 @@ class HoldTimer:
         if side != self.sides[0]:
             self.sides = (side, other_side(side)) if len(self.sides) == 2 else (side,)
 
-    def update(self, t: float, ready: bool, in_position: bool, since: float | None = None) -> list[Event]:
+    def update(self, t: float, ready: bool, in_position: bool, since: float | None = None,
+               clean: bool | None = None) -> list[Event]:
         """Advance to time ``t``: ``ready`` = side-on and in frame; ``in_position`` = every
         check ok and the stretch's entry condition met. ``since`` dates a loss of position
         that was confirmed late (a fault shown after its hysteresis): the lapse, and the
-        end of the hold, count from then."""
+        end of the hold, count from then.
+
+        ``clean`` (default: ``in_position``): no fault and the entry held, where a check may
+        still be warming up (bouncing needs a second of history before it can say ok). A
+        hold starts only after ``confirm_s`` of ``in_position`` (every check confirmed ok,
+        SPEC holds), and is then dated from the start of the clean approach to it."""
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
         events: list[Event] = []
@@ -91,16 +98,22 @@ class HoldTimer:
             self.phase = "positioning"
             events.append(Event(t, "rep_started", self.side, {"rep": self.rep}))
         if self.phase == "positioning":
-            if not in_position:
-                self._position_since = None
+            clean = in_position if clean is None else clean or in_position
+            if not clean:
+                self._position_since = self._confirmed_since = None
                 return events
             if self._position_since is None:
                 self._position_since = t
-            if t - self._position_since >= self.params.confirm_s:
+            if not in_position:
+                self._confirmed_since = None
+                return events
+            if self._confirmed_since is None:
+                self._confirmed_since = t
+            if t - self._confirmed_since >= self.params.confirm_s:
                 self.phase = "holding"
                 self.elapsed = t - self._position_since
                 self._hold_start = self._position_since
-                self._position_since = None
+                self._position_since = self._confirmed_since = None
                 self._lapse_start = None
                 events.append(Event(self._hold_start, "hold_started", self.side, {"rep": self.rep}))
             return events

@@ -26,6 +26,7 @@ class Judgement:
     events: list[Event]  # warnings that started or ended now
     onset: float | None  # when the earliest confirmed fault began
     confirmed: list[str]  # faults past their hysteresis, told or not (what blocks or pauses the timer)
+    warming: frozenset[str] = frozenset()  # unknown now only for lack of history (bouncing's first second)
 
 
 class Judge:
@@ -68,7 +69,8 @@ class Judge:
                 events.append(self._close_warning(name, t, side, reset=name not in confirmed))
             checks[name] = CheckState(status, told, name in confirmed)
         onsets = [self._hysteresis[c].onset for c in confirmed if self._hysteresis[c].onset is not None]
-        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed)
+        warming = frozenset(n for n, v in self._verdicts.items() if statuses[n] == UNKNOWN and v.warming)
+        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, warming)
 
     def finish(self, t: float, side: Side) -> list[Event]:
         """End of input: close every warning still shown."""
@@ -88,24 +90,26 @@ class Judge:
 
 
 def in_position(statuses: dict[str, Status], confirmed: list[str], entry: float, entry_min: float,
-                holding: bool, back_unjudged: bool) -> bool:
+                holding: bool, back_unjudged: bool, warming: frozenset[str] = frozenset()) -> bool:
     """What the hold timer is told: is the person in the stretch with good form now?
 
-    ``back_unjudged``: the stretch checks the back, the view shows it, and no upright
-    baseline has been learned yet."""
+    ``back_unjudged``: the stretch checks the back, the view shows it, and it cannot be read
+    (no upright baseline yet, or the model cannot tell). ``warming``: checks allowed to be
+    unknown for lack of history (the timer's clean approach, which dates a hold, not what
+    starts it)."""
     if not math.isfinite(entry) or entry < entry_min:
         return False
     if statuses.get("in_frame") != OK:
         return False
     if back_unjudged:
-        # The back cannot be judged before the person has sat upright in view once: no hold
-        # is timed on a back nobody has checked. (From an oblique view the back is never
-        # judged, so it cannot hold the timer up either.)
+        # No hold is timed on a back nobody has checked. (From an oblique view the back is
+        # never judged, so it cannot hold the timer up either.)
         return False
     if not holding:
-        # A hold starts from clean frames (the timer asks for 0.5 s of them): a fault still
-        # inside its hysteresis, a back rounding right now, must not start it.
-        return not any(v == FAULT for v in statuses.values())
+        # SPEC holds: a hold starts only from frames where every check is ok. A fault still
+        # inside its hysteresis (a back rounding right now) starts nothing, and neither does a
+        # check that cannot be judged: "Good" is never said about a back or a knee not read.
+        return all(v == OK or name in warming for name, v in statuses.items())
     # Once holding, the clock stops for a confirmed fault, one the person is told about (after
     # the 0.5 s hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
     # threshold: MediaPipe reads a straight knee at 164-173 degrees, and a timer that

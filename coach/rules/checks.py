@@ -20,6 +20,7 @@ import numpy as np
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
 from coach.rules.verdicts import (
+    OK,
     UNKNOWN,
     Status,
     SteadinessMonitor,
@@ -62,8 +63,15 @@ class Verdict(Protocol):
     def reset(self) -> None:
         """Forget what was seen (nobody in view, a new side)."""
 
+    @property
+    def warming(self) -> bool:
+        """The last verdict was ``unknown`` only for lack of history (it will say ok or fault
+        once it has seen enough), not because the measure cannot be seen."""
+
 
 class _Stateless:
+    warming = False
+
     def __init__(self, judge: Callable[[Evidence], np.ndarray]) -> None:
         self._judge = judge
 
@@ -78,15 +86,20 @@ class _Bouncing:
     """Seated, a bounce is the lean going up and down. The hip angle also moves when the
     knee bends or the leg slides, which is not bouncing (seen on the bent-knee sample clip),
     so it is not used. Lying, it is the raised leg. Bouncing is judged in the stretch only:
-    getting into it and out of it are movements, not bounces (the window starts afresh)."""
+    getting into it and out of it are movements, not bounces (the window starts afresh), and
+    outside the stretch there is nothing to bounce in, so it is ``ok`` there, not unknown."""
 
     def __init__(self, peak_to_peak: float, params: CoachParams) -> None:
         self._monitor = SteadinessMonitor(peak_to_peak, params.steadiness)
 
+    @property
+    def warming(self) -> bool:
+        return self._monitor.warming
+
     def __call__(self, evidence: Evidence) -> Status:
         if not evidence.entered:
             self._monitor.reset()
-            return UNKNOWN
+            return OK
         swing = evidence.measures["trunk_inclination" if evidence.posture == "seated" else "leg_raise"]
         return self._monitor.update(evidence.t, swing)
 
