@@ -97,6 +97,24 @@ class KneeParams:
     max_expected_error_deg: float = tunable(12.0, "degrees: when the model expects to be further off than this the "
                                             "knee is 'unknown' (the ok/fault margin of SPEC's ground truth is "
                                             "158-172, so a larger error cannot tell them apart; project choice)")
+    reference_s: float = tunable(20.0, "s of frames the model read straight from which the person's own raw "
+                                 "straight reading is taken (coach.coaching.knee): long enough that a 5 s bend read "
+                                 "as straight cannot drag it down (issue 21's clips bend for 5 s)")
+    reference_min_s: float = tunable(2.0, "s of straight readings before the person's own reading is trusted "
+                                     "(project choice: four times the 0.5 s hysteresis)")
+    recent_s: float = tunable(0.5, "s of raw angles whose median is compared: SPEC's hysteresis window, so one "
+                              "misplaced frame (far-side knees jump 30-60 degrees for a frame) is not a bend")
+    clear_drop_deg: float = tunable(15.0, "degrees the raw angle must fall below the person's own straight reading "
+                                    "to be a bend whatever the model says: SPEC's margin between a straight knee "
+                                    "and a fault (180 to 165), more than a hand reaching over the knee costs "
+                                    "(SPEC: 2-12 degrees)")
+    spread_factor: float = tunable(2.0, "...or this many times the raw reading's own wander (90th-10th percentile) "
+                                   "on the straight knee, where that is larger: a drop inside twice the noise is "
+                                   "noise (project choice, checked on the train split)")
+    clear_bend_raw_deg: float = tunable(100.0, "degrees: a raw angle (0.5 s median) below this, before the person's "
+                                        "own straight reading exists, is a bend the model may not call straight "
+                                        "(unknown instead): the train people's straight knees read below 97 in "
+                                        "0.5 % of single frames")
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,30 @@ def test_rest_is_rest_and_the_other_leg_is_announced():
     assert rest[0].cue.text == "Well done. Rest, then your right leg"
     assert rest[-1].cue.text == "Now your right leg: get into position"
     assert rest[-1].rest_remaining <= 5.0
+
+
+def _ok_for(frames, i, seconds):
+    """Every check ok in the ``seconds`` before frame ``i``."""
+    window = [f for f in frames[: i + 1] if frames[i].t - seconds - 1e-6 <= f.t <= frames[i].t]
+    return all(s.status == "ok" for f in window for s in f.checks.values())
+
+
+@pytest.mark.parametrize("unread_s", [0.0, 1.0])
+def test_a_rounded_back_starts_no_hold_and_is_never_praised(unread_s):
+    """Issue 21: rounded from the first moment of the lean (the back unread for its first
+    second or not), a back never starts a hold, not for a frame, and "Good" is never said;
+    once the back is long, the hold starts only after every check was ok for 0.5 s."""
+    engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
+    script = [(3, {"lean": 0}, 2.0)]
+    if unread_s:
+        script.append((unread_s, {"lean": 30}, None))  # the back's outline not read yet
+    script += [(6, {"lean": 30}, 40.0), (12, {"lean": 30}, 4.0)]
+    frames = drive(engine, script)
+    rounded_until = 3 + unread_s + 6
+    assert all(f.phase != "holding" for f in frames if f.t < rounded_until + 0.5)
+    assert not any(f.cue.text.startswith("Good") for f in frames if f.t < rounded_until)
+    started = [i for i in range(1, len(frames)) if frames[i].phase == "holding" != frames[i - 1].phase]
+    assert started and all(_ok_for(frames, i, 0.5) for i in started)
+    assert all(f.phase == "holding" for f in frames if f.cue.text.startswith("Good"))
+    [hold] = engine.timer.holds
+    assert hold.completed and hold.start >= rounded_until - 0.1

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from coach.coaching.back import BackCalibration
-from coach.coaching.cues import BACK_UNCLEAR_CUE
+from coach.coaching.cues import UNCLEAR_CUE
 from coach.lab.corpus import CORPUS_DIR, load_corpus
 from coach.measure.learned import (
     BACK_INPUTS,
@@ -56,7 +56,7 @@ def test_a_back_the_model_cannot_read_is_unknown_and_the_cue_says_what_to_change
     features[14] = 0.2  # a soft edge: the mask fades against the wall
     out = back.update(xy, float("nan"), 30.0, 0.0, collecting=False, features=features, side="left")
     assert out.unclear and np.isnan(out.spine_flexion) and back.soft_edge
-    assert BACK_UNCLEAR_CUE["contrast"].startswith("I can't see your back clearly")
+    assert UNCLEAR_CUE["contrast"].startswith("I can't see the shape of your back")
     # No silhouette at all: unknown too, never a guessed fault.
     out = back.update(xy, float("nan"), 30.0, 0.1, collecting=False, features=np.full(17, np.nan), side="left")
     assert out.unclear and np.isnan(out.spine_flexion)
@@ -78,7 +78,7 @@ def test_an_unclear_back_starts_no_hold_and_cues_why() -> None:
         xy, vis, z = seated_person(lean=30.0 if i > 30 else 0.0)
         frames.append(engine.update(Observation(i / 15, 640, 480, xy, vis, z, float("nan"), features)))
     assert engine.timer.holds == []
-    assert frames[-1].cue.text == BACK_UNCLEAR_CUE["contrast"]
+    assert frames[-1].cue.text == UNCLEAR_CUE["contrast"]
     assert frames[-1].checks["hip_hinge"].status == "unknown"
 
 

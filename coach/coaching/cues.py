@@ -21,11 +21,15 @@ from coach.rules.stretches import Stretch
 SIT_TALL_CUE = "Sit up tall for a moment so I can see your back"
 # From an oblique view the back cannot be judged (BackParams.view_max_width).
 TURN_SIDE_ON_CUE = "Turn a little more side-on so I can check your back"
-# The learned back model does not trust what it sees (coach.measure.back_model): say why, so
-# the person can fix it, instead of guessing a fault.
-BACK_UNCLEAR_CUE = {
-    "contrast": "I can't see your back clearly: wear a top that stands out from the wall behind you",
-    "view": "I can't see your back clearly: sit side-on with your whole back in view",
+# A measure the coach cannot read (coach.coaching.back, coach.coaching.knee): say what to
+# change so it can, instead of guessing a fault or praising what it did not see (issue 21).
+UNCLEAR_CUE = {
+    # the back's edge is soft: a top close in colour to the wall behind it
+    "contrast": "I can't see the shape of your back: wear a top that stands out from the wall behind you",
+    # the model does not trust the back's outline: loose fabric, a hood or hair over the back
+    "shape": "I can't see the shape of your back: tuck in loose clothes, lower the hood, hair off your back",
+    # the raw landmarks show a bend the knee model calls straight
+    "knee": "I can't see your knee clearly: straighten it fully, hands off it, leg in view",
 }
 # A hold whose timer is paused (out of position for under a second, no fault shown) is not
 # going well: the cue says what the timer is waiting for instead of praising.
@@ -58,7 +62,7 @@ class CueContext:
     blocking: tuple[str, ...] = ()  # confirmed faults that keep the first hold from starting
     side: str = "left"
     rest_remaining: float = 0.0
-    back_unclear: str | None = None  # 'contrast' | 'view': why the back cannot be read
+    unclear: str | None = None  # a key of UNCLEAR_CUE: what cannot be read now, and why
     countdown: int = 0  # seconds left of the 3-2-1, rounded up
 
 
@@ -86,8 +90,8 @@ class CueBoard:
             return f"To start the timer: {text[0].lower()}{text[1:]}", "positioning"
         if phase == "positioning" and c.turn_side_on:
             return TURN_SIDE_ON_CUE, "positioning"
-        if phase == "positioning" and c.back_unclear:
-            return BACK_UNCLEAR_CUE[c.back_unclear], "positioning"
+        if phase in ("positioning", "holding") and c.unclear:
+            return UNCLEAR_CUE[c.unclear], phase
         if phase == "positioning" and c.sit_tall:
             return SIT_TALL_CUE, "positioning"
         if phase == "positioning":

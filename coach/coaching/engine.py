@@ -5,7 +5,8 @@ Named stages, driven in one fixed order for every stretch::
     observe (coach.coaching.observe, before the engine: the only stage that needs the picture)
       -> side and leg tracking   SideTracker     which leg, which side faces the camera, smoothing
       -> measures                landmark_measures  SPEC's angles (coach.measure.measures); seated,
-                                                    the knee and hip as the learned models read them
+                                 KneeReading        the knee and hip as the learned models read them,
+                                                    the knee guarded by the raw angle (coach.coaching.knee)
       -> back                    BackCalibration    spinal flexion (the learned back model, or the
                                                     silhouette against the upright back)
       -> verdicts and hysteresis Judge           the check registry, what is shown, warnings
@@ -34,13 +35,8 @@ from coach.coaching.judge import Judge, in_position
 from coach.coaching.observe import Observation
 from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
-from coach.measure.learned import (
-    HIP_MODEL,
-    KNEE_MODEL,
-    hip_inputs,
-    knee_inputs,
-    shipped_model,
-)
+from coach.coaching.knee import KneeReading
+from coach.measure.learned import HIP_MODEL, hip_inputs, shipped_model
 from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
@@ -88,7 +84,7 @@ class Engine:
         posture = self.stretch.posture
         self.tracker = SideTracker(posture, self.rate, params)
         self.back = BackCalibration(self.rate, params.back)
-        self.knee_model = shipped_model(KNEE_MODEL) if params.knee.learned else None
+        self.knee = KneeReading(params.knee)
         self.hip_model = shipped_model(HIP_MODEL) if params.hip.learned else None
         self.judge = Judge(self.stretch, params)
         first: Side = "left" if side == "auto" else side
@@ -136,9 +132,11 @@ class Engine:
             # models' on the corpus's train people (knee F1 1.00 vs 0.94, hip MAE 2.0 vs 10.2
             # degrees, cross-validated), so they are kept.
             lying = s.posture == "lying"
-            if self.knee_model is not None and not lying:
-                measures["knee_angle"] = self._learned(self.knee_model, knee_inputs(
-                    tracked.xy, tracked.visibility, obs.z, self.side, lying), self.params.knee.max_expected_error_deg)
+            if not lying:
+                lean = measures["trunk_inclination"]
+                measures["knee_angle"] = self.knee.update(obs.t, tracked.xy, tracked.visibility, obs.z, self.side,
+                                                          measures["knee_angle"],
+                                                          leaning=lean >= self.params.back.upright_below_deg)
             if self.hip_model is not None and not lying:
                 measures["hip_angle"] = self._learned(self.hip_model, hip_inputs(
                     tracked.xy, tracked.visibility, obs.z, self.side, lying), self.params.hip.max_expected_error_deg)
@@ -159,13 +157,18 @@ class Engine:
         checks_back = "hip_hinge" in judgement.checks
         back_view = s.posture == "seated" and self.back.view_ok
         needs_calibration = checks_back and back_view and not self.back.ready
-        # A back the model cannot read clearly starts no hold (a rounded back must never start
-        # one), but, like any unknown, it does not stop one already running.
-        unclear = checks_back and back_view and evidence is not None and self.back.unclear
+        # A back or knee the coach cannot read (the back model unsure, the knee model calling
+        # straight what the raw angle shows bent) starts no hold and pauses a running one: a
+        # rounded back or a bent knee must never be timed because it was not seen.
+        unclear = None
+        if evidence is not None and checks_back and back_view and self.back.unclear:
+            unclear = "contrast" if self.back.soft_edge else "shape"
+        elif evidence is not None and self.knee.doubt and "knee_extension" in judgement.checks:
+            unclear = "knee"
         placed = clean = False
         if evidence is not None and not counting:  # 3-2-1: seen and measured, nothing timed yet
             position = (judgement.statuses, judgement.confirmed, measures[s.entry.measure], s.entry.minimum.value,
-                        phase_before == "holding", needs_calibration or unclear)
+                        phase_before == "holding", needs_calibration or unclear is not None)
             placed = in_position(*position)
             clean = in_position(*position, warming=judgement.warming)
         side_before = self.side
@@ -176,13 +179,14 @@ class Engine:
         if self.side != side_before:
             self.tracker.new_side()
             self.judge.reset()
+            self.knee.reset()
         switching = timer.phase == "rest" and timer.rep == 1 and timer.side_index > 0
         cue = self.cues.update(obs.t, [c for c, state in judgement.checks.items() if state.shown], CueContext(
             timer.phase, timer.rep, timer.reps, switching, sit_tall=needs_calibration,
             person_seen=evidence is not None, turn_side_on=checks_back and evidence is not None and not back_view,
             paused=timer.paused, blocking=tuple(judgement.confirmed), side=self.side,
             rest_remaining=timer.rest_remaining,
-            back_unclear=("contrast" if self.back.soft_edge else "view") if unclear else None, countdown=counting))
+            unclear=unclear, countdown=counting))
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,

@@ -90,19 +90,20 @@ class Judge:
 
 
 def in_position(statuses: dict[str, Status], confirmed: list[str], entry: float, entry_min: float,
-                holding: bool, back_unjudged: bool, warming: frozenset[str] = frozenset()) -> bool:
+                holding: bool, unreadable: bool, warming: frozenset[str] = frozenset()) -> bool:
     """What the hold timer is told: is the person in the stretch with good form now?
 
-    ``back_unjudged``: the stretch checks the back, the view shows it, and it cannot be read
-    (no upright baseline yet, or the model cannot tell). ``warming``: checks allowed to be
+    ``unreadable``: a measure a check needs cannot be read now (the back before its upright
+    baseline or where its model cannot tell, the knee where the model and the raw angle
+    disagree). ``warming``: checks allowed to be
     unknown for lack of history (the timer's clean approach, which dates a hold, not what
     starts it)."""
     if not math.isfinite(entry) or entry < entry_min:
         return False
     if statuses.get("in_frame") != OK:
         return False
-    if back_unjudged:
-        # No hold is timed on a back nobody has checked. (From an oblique view the back is
+    if unreadable:
+        # No hold is timed on a back or a knee nobody has checked. (From an oblique view the back is
         # never judged, so it cannot hold the timer up either.)
         return False
     if not holding:

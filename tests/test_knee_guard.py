@@ -1,0 +1,66 @@
+"""Issue 21: a learned correction never hides what the raw landmarks show (coach.coaching.knee)."""
+
+import math
+
+import numpy as np
+import pytest
+from synthetic import HEIGHT, WIDTH, seated_person
+
+from coach.coaching.cues import UNCLEAR_CUE
+from coach.coaching.engine import Engine
+from coach.coaching.knee import StraightReading, guarded_knee
+from coach.coaching.observe import Observation
+from coach.measure.learned import KNEE_INPUTS, LearnedModel
+from coach.params import BackParams, CoachParams, HipParams, KneeParams
+
+P = KneeParams()
+
+
+def test_a_clear_raw_drop_below_the_persons_straight_reading_is_never_straight():
+    straight = StraightReading(raw=168.0, spread=3.0, learned=177.0)
+    assert guarded_knee(177.0, 166.0, straight, P) == 177.0  # noise: the model stands
+    assert math.isnan(guarded_knee(177.0, 168.0 - P.clear_drop_deg, straight, P))  # a clear bend: unknown
+    assert guarded_knee(150.0, 140.0, straight, P) == 150.0  # the model sees the bend itself: a fault stands
+
+
+def test_a_wandering_raw_reading_needs_a_larger_drop():
+    # A far-side knee whose raw angle wanders by 20 degrees while straight: a 20-degree dip is noise.
+    wandering = StraightReading(raw=160.0, spread=20.0, learned=176.0)
+    assert guarded_knee(176.0, 140.0, wandering, P) == 176.0
+    assert math.isnan(guarded_knee(176.0, 160.0 - 2 * 20.0 - 1, wandering, P))
+
+
+def test_before_a_straight_reading_only_a_very_low_raw_angle_is_doubted():
+    assert guarded_knee(176.0, 150.0, None, P) == 176.0
+    assert math.isnan(guarded_knee(176.0, P.clear_bend_raw_deg - 1, None, P))
+
+
+def _always_straight() -> LearnedModel:
+    """The failure of issue 21: a knee model that reads every knee as 178 degrees, sure of it."""
+    d = len(KNEE_INPUTS)
+    return LearnedModel(KNEE_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 178.0, np.zeros(d), 2.0,
+                        (KNEE_INPUTS.index("knee_angle"),))
+
+
+def test_a_bend_the_model_reads_as_straight_stops_the_timer_and_is_never_praised():
+    params = CoachParams(back=BackParams(learned=False), hip=HipParams(learned=False))
+    engine = Engine("seated-chair", "left", hold_s=60, reps=1, both_sides=False, params=params)
+    engine.knee.model = _always_straight()
+    fps, t, frames = 15, 0.0, []
+    script = [(3, 0.0, 180.0), (8, 30.0, 180.0), (5, 30.0, 145.0), (8, 30.0, 180.0)]
+    for seconds, lean, knee in script:
+        for _ in range(int(seconds * fps)):
+            xy, vis, z = seated_person(lean=lean, knee=knee)
+            frames.append(engine.update(Observation(t, WIDTH, HEIGHT, xy, vis, z, 0.0)))
+            t += 1 / fps
+    engine.finish(t)
+    bent = [f for f in frames if 11.5 <= f.t < 16.0]
+    # Never read as straight while the landmarks show the bend...
+    assert all(f.checks["knee_extension"].status != "ok" for f in bent)
+    # ...so no second of it is timed, and the cue says what to change, never "Good".
+    assert all(f.phase != "holding" or f.hold_paused for f in bent)
+    assert not any(f.cue.text.startswith("Good") for f in bent)
+    assert any(f.cue.text == UNCLEAR_CUE["knee"] for f in bent)
+    first = engine.timer.holds[0]
+    assert not first.completed and first.duration == pytest.approx(8.0, abs=0.5)
+    assert first.start + first.duration <= 11.2
