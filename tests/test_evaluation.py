@@ -47,3 +47,15 @@ def test_pooled_sums_counts_across_clips():
     assert t["checks"]["knee_extension"]["recall"] == 1.0
     assert t["holds"]["matched"] == 1 and t["holds"]["truth"] == 2
     assert t["holds"]["start_mae"] == pytest.approx(0.5)
+
+
+def test_hold_seconds_on_a_faulty_form_are_counted_where_the_stretch_judges_it():
+    from coach.lab.evaluation import faulty_hold_seconds
+
+    frames = [{"t": i / 10, "labels": {"hip_hinge": "fault" if 10 <= i < 20 else "ok",
+                                       "knee_extension": "fault" if i >= 30 else "ok"}} for i in range(40)]
+    gt = {"fps": 10.0, "exercise": "seated-chair", "frames": frames}
+    assert faulty_hold_seconds(gt, [{"start": 1.5, "end": 3.5}]) == 1.0  # 0.5 s rounded + 0.5 s bent
+    assert faulty_hold_seconds(gt, [{"start": 2.0, "end": 3.0}]) == 0.0
+    # The lying thigh hold does not judge the knee: straightening it is the stretch.
+    assert faulty_hold_seconds({**gt, "exercise": "supine-thigh-hold"}, [{"start": 3.0, "end": 4.0}]) == 0.0

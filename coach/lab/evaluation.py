@@ -243,7 +243,8 @@ def faulty_hold_seconds(gt: dict, holds: list[dict]) -> float:
     fault confirmed late but dated back to its onset is not counted."""
     dt = 1.0 / float(gt.get("fps", 15.0))
     # Only what the stretch judges: the lying thigh hold's knee straightening is its range of motion.
-    judged = [c for c in ("hip_hinge", "knee_extension") if c in get_stretch(gt["exercise"]).checks]
+    checks = get_stretch(gt["exercise"]).checks if "exercise" in gt else ("hip_hinge", "knee_extension")
+    judged = [c for c in ("hip_hinge", "knee_extension") if c in checks]
     faulty = [g["t"] for g in gt["frames"] if any(g["labels"].get(c) == FAULT for c in judged)]
     return round(sum(dt for t in faulty if any(h["start"] <= t < h["end"] for h in holds)), 2)
 
