@@ -106,3 +106,20 @@ def test_on_people_never_trained_on_the_learned_measures_beat_todays_engine() ->
         assert coach["checks"][check]["f1"] > today["checks"][check]["f1"], (check, coach["checks"], today["checks"])
     assert coach["mae"]["knee_angle"] < today["mae"]["knee_angle"]
     assert coach["holds"]["extra"] <= today["holds"]["extra"]
+
+
+def test_a_case_the_model_never_saw_is_unknown_not_sure(tmp_path) -> None:
+    """Issue 21: an input far beyond its training range (a hood where the back edge should be)
+    makes the expected error infinite, so the check says unknown; the range survives a save."""
+    d = len(BACK_INPUTS)
+    model = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 5.0, np.zeros(d), 2.0,
+                         low=np.full(d, -1.0), high=np.full(d, 1.0))
+    seen, unseen = np.zeros(d), np.zeros(d)
+    unseen[3] = 2.0  # 1.0 beyond a range of 2.0: half the range outside
+    _, error = model.predict(np.stack([seen, unseen, np.full(d, 1.4)]))
+    assert error[0] == 2.0 and np.isinf(error[1]) and error[2] == 2.0  # 1.4: within the margin
+    model.save(tmp_path / "m.npz")
+    from coach.measure.learned import load_model
+
+    again = load_model(tmp_path / "m.npz", BACK_INPUTS)
+    assert np.isinf(again.predict(unseen)[1][0])

@@ -63,9 +63,12 @@ class Target:
     truth: str
     check: str
     fault_below: bool  # the check's fault is a low value (knee) rather than a high one (back)
+    # Say unknown on inputs far outside the train range (LearnedModel.novel). The back only:
+    # the knee has the raw angle's veto instead (coach.coaching.knee), and the hip judges nothing.
+    novelty: bool = False
 
 
-BACK = Target(BACK_MODEL, BACK_INPUTS, BACK_REQUIRED, "spine_flexion", "hip_hinge", fault_below=False)
+BACK = Target(BACK_MODEL, BACK_INPUTS, BACK_REQUIRED, "spine_flexion", "hip_hinge", fault_below=False, novelty=True)
 KNEE = Target(KNEE_MODEL, KNEE_INPUTS, KNEE_REQUIRED, "knee_angle", "knee_extension", fault_below=True)
 # The hip angle judges no check: it is chosen on MAE alone (check None).
 HIP = Target(HIP_MODEL, HIP_INPUTS, HIP_REQUIRED, "hip_angle", "", fault_below=True)
@@ -222,7 +225,13 @@ def fit(rows: Rows, target: Target, threshold: float, log: Callable[[str], None]
     # measure model has not seen (an in-sample residual would be too small).
     ew, eb = ridge(z, np.abs(oof - rows.y), 10.0)
     log(f"  chose {kind} {strength:g}")
-    return LearnedModel(target.inputs, mean, scale, w, b, ew, eb, target.required, hidden, hidden_bias)
+    low = high = None
+    if target.novelty:
+        low, high = (np.nan_to_num(np.nanpercentile(rows.x, q, axis=0), nan=0.0) for q in (0.5, 99.5))
+    model = LearnedModel(target.inputs, mean, scale, w, b, ew, eb, target.required, hidden, hidden_bias, low, high)
+    if target.novelty:
+        log(f"  unseen (an input beyond its train range): {model.novel(rows.x).mean():.1%} of train frames")
+    return model
 
 
 def train(corpus_dir: Path = CORPUS_DIR, out_dir: Path | None = None,

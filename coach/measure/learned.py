@@ -159,25 +159,49 @@ class LearnedModel:
     # tanh(z @ hidden + hidden_bias) @ weights + bias.
     hidden: np.ndarray | None = None  # (D, H)
     hidden_bias: np.ndarray | None = None  # (H,)
+    # The range each input took on the training frames (0.5th and 99.5th percentiles), or None.
+    # A frame with an input far outside it is a case the model has not seen: its expected
+    # error is then infinite, so the check says unknown instead of trusting an extrapolation
+    # (issue 21: the error model alone called a hoodie it had never seen "sure").
+    low: np.ndarray | None = None  # (D,)
+    high: np.ndarray | None = None  # (D,)
+
+    # How far beyond the training range an input may go, as a share of that range, before the
+    # frame counts as unseen (project choice: a quarter leaves room for people between those trained on).
+    NOVELTY_MARGIN = 0.25
+
+    def novel(self, inputs: np.ndarray) -> np.ndarray:
+        """(N,) True where some input lies far outside what the model was trained on."""
+        x = np.atleast_2d(np.asarray(inputs, float))
+        if self.low is None or self.high is None:
+            return np.zeros(len(x), bool)
+        span = np.maximum(self.high - self.low, 1e-9) * self.NOVELTY_MARGIN
+        with np.errstate(invalid="ignore"):
+            outside = (x < self.low - span) | (x > self.high + span)
+        return outside.any(axis=1)
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The measure and its expected absolute error, degrees, for (N, D) or (D,) inputs."""
+        """The measure and its expected absolute error, degrees, for (N, D) or (D,) inputs
+        (an infinite error where the inputs are unlike any the model was trained on)."""
         x = np.atleast_2d(np.asarray(inputs, float))
         unseen = ~np.isfinite(x[:, list(self.required)]).all(axis=1) if self.required else np.zeros(len(x), bool)
         z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
         h = z if self.hidden is None else np.tanh(z @ self.hidden + self.hidden_bias)
         value = h @ self.weights + self.bias
         error = np.maximum(z @ self.error_weights + self.error_bias, 0.0)
+        error[self.novel(x)] = np.inf
         value[unseen] = np.nan
         error[unseen] = np.nan
         return value, error
 
     def save(self, path: Path) -> None:
         # Plain arrays, no pickle: the file is data a reviewer can read back with np.load.
-        hidden = {} if self.hidden is None else {"hidden": self.hidden, "hidden_bias": self.hidden_bias}
+        extra = {} if self.hidden is None else {"hidden": self.hidden, "hidden_bias": self.hidden_bias}
+        if self.low is not None and self.high is not None:
+            extra.update(low=self.low, high=self.high)
         np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, bias=np.array(self.bias),
                  error_weights=self.error_weights, error_bias=np.array(self.error_bias),
-                 inputs=np.array(self.inputs), required=np.array(self.required, dtype=int), **hidden)
+                 inputs=np.array(self.inputs), required=np.array(self.required, dtype=int), **extra)
 
 
 def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
@@ -187,7 +211,8 @@ def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
             raise ValueError(f"{path} was trained on other inputs; rebuild it with `coach corpus train`")
         return LearnedModel(names, d["mean"], d["scale"], d["weights"], float(d["bias"]), d["error_weights"],
                             float(d["error_bias"]), tuple(int(i) for i in d["required"]),
-                            d["hidden"] if "hidden" in d else None, d["hidden_bias"] if "hidden" in d else None)
+                            d["hidden"] if "hidden" in d else None, d["hidden_bias"] if "hidden" in d else None,
+                            d["low"] if "low" in d else None, d["high"] if "high" in d else None)
 
 
 # The back needs the silhouette's mid-back edge (profile at 0.5) and the lean; the knee its angle.
