@@ -145,6 +145,10 @@ class SteadinessParams:
     deadband_deg: float = tunable(2.0, "a reversal counts once the angle has come back this far: half of SPEC's "
                                   "4 degrees peak to peak, so a 4-degree bounce counts every swing and jitter "
                                   "does not (checked on the sample clips)")
+    despike_s: float = tunable(0.2, "s: the swing is judged on its running median over this span, so a "
+                               "misplaced landmark for a frame or two is not a reversal (a lying clip of the train "
+                               "people read the raised leg 78 -> 38 -> 79); SPEC's fastest bounce, 3 Hz, has a "
+                               "half period of 0.17 s")
     max_speed_deg_s: float = tunable(200.0, "faster than this an angle is the tracker jumping, not a body (the "
                                      "thigh-hold clip: leg raise 93 -> 57 -> 90 in 1/15 s); a bounce of 8-10 "
                                      "degrees at 1 Hz peaks near 30 deg/s")

@@ -94,3 +94,26 @@ def test_unknown_lets_a_warning_clear():
     for i in range(15, 30):
         h.update("unknown", i / 15)
     assert not h.shown
+
+
+def test_a_misplaced_landmark_is_not_a_bounce_and_a_3_hz_bounce_still_is():
+    """Issue 21: a raised leg misread for single frames (78 -> 74 -> 69 -> 74.5 -> 70 -> 78,
+    and 38 once) was called bouncing on a lying clip; a real bounce at SPEC's fastest 3 Hz
+    must still count."""
+    params = SteadinessParams()
+    glitchy = SteadinessMonitor(4.0, params)
+    statuses = []
+    for i in range(60):
+        value = {30: 74.0, 31: 69.0, 32: 74.5, 33: 70.0, 45: 38.0}.get(i, 78.0 + 0.3 * np.sin(i / 3))
+        statuses.append(glitchy.update(i / 15, value))
+    assert "fault" not in statuses and statuses[-1] == "ok"
+    fast = SteadinessMonitor(4.0, params)
+    statuses = [fast.update(i / 30, 30 + 4 * np.sin(2 * np.pi * 3 * i / 30)) for i in range(90)]
+    assert statuses[-1] == "fault"
+    # Outside the stretch there is nothing to bounce in: ok, not unknown (a third of frames were).
+    from coach.rules.checks import get_check
+    verdict = get_check("steadiness").verdict(4.0, __import__("coach.params", fromlist=["x"]).CoachParams())
+    from coach.rules.checks import Evidence
+    e = Evidence(0.0, np.zeros((33, 2)), np.ones(33), 640, 480, "left", "left", "seated",
+                 {"trunk_inclination": 2.0}, entered=False)
+    assert verdict(e) == "ok" and not verdict.warming

@@ -108,6 +108,18 @@ def is_bouncing(values: np.ndarray, peak_to_peak: float, params: SteadinessParam
     return bool(p2p >= peak_to_peak and count_reversals(values, params.deadband_deg) >= params.reversals)
 
 
+def despiked(samples: np.ndarray, seconds: float) -> np.ndarray:
+    """(t, value) samples with each value replaced by the median of those within ``seconds``
+    around it: a one- or two-frame misplaced landmark (a raised leg read 78 -> 38 -> 79) is
+    gone, while a bounce of 0.5-3 Hz, whose half period is 0.17 s or more, stays."""
+    t, v = samples[:, 0], samples[:, 1]
+    out = samples.copy()
+    for i in range(len(t)):
+        near = np.abs(t - t[i]) <= seconds / 2 + 1e-9
+        out[i, 1] = np.median(v[near])
+    return out
+
+
 class SteadinessMonitor:
     """Keeps the last 2 s of one angle (the lean, or the raised leg) and judges bouncing."""
 
@@ -134,7 +146,7 @@ class SteadinessMonitor:
         if self._samples[-1][0] - self._samples[0][0] < self.window_s / 2:
             self.warming = True
             return UNKNOWN
-        window = np.array(self._samples)
+        window = despiked(np.array(self._samples), self.params.despike_s)
         # A jump faster than a body moves is the tracker, not the person: judge the stretches
         # of the window on either side of it rather than the jump (a glitch used to make the
         # whole 2 s unknown, a third of all frames on held-out clips).
