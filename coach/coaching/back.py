@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.measure.geometry import side_on_width
+from coach.measure.learned import upright_pose
 from coach.measure.silhouette import FEATURE_NAMES
 from coach.params import BackParams
 from coach.pose.landmarks import Side
@@ -46,7 +47,9 @@ class BackCalibration:
         self.soft_edge = False  # why it is unclear: the silhouette's edge is soft (low contrast)
         self._error = LowPass(params.smoothing_hz)
         self._upright_profile: SampleWindow[np.ndarray] = SampleWindow(params.baseline_s, rate)
-        self.profile_baseline: np.ndarray | None = None  # the upright back edge (silhouette features)
+        # The upright back: its edge (silhouette features), then the head against the trunk line
+        # and the line's length (coach.measure.learned.upright_pose).
+        self.profile_baseline: np.ndarray | None = None
         self.model = None
         if params.learned:
             from coach.measure.learned import BACK_MODEL, shipped_model
@@ -73,7 +76,8 @@ class BackCalibration:
         if self.view_ok and upright and collecting and features is not None and np.isfinite(features[:PROFILE]).any():
             # The person's own upright silhouette: the learned model reads the edge against it
             # too, so a belly, a bulky top or a slouching habit is not taken for rounding.
-            self._upright_profile.append(np.asarray(features[:PROFILE], float))
+            self._upright_profile.append(np.concatenate([np.asarray(features[:PROFILE], float),
+                                                         upright_pose(xy, side)]))
             if self._upright_profile.filled(self.params.baseline_min_s):
                 self.profile_baseline = np.nanmedian(np.array(list(self._upright_profile)), axis=0)
         if self.model is not None:

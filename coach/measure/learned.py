@@ -49,7 +49,12 @@ BACK_INPUTS: tuple[str, ...] = (
     *(f"profile_{u:.1f}_x_lean" for u in PROFILE_U), "front_x_lean",
     "lean", "lean_sq", "hip_angle", "ear_offset", "ear_along", "nose_offset", "nose_along", "side_on_width",
     *(f"profile_{u:.1f}_vs_upright" for u in PROFILE_U), "front_vs_upright", "has_upright",
+    "ear_offset_vs_upright", "ear_along_vs_upright", "nose_offset_vs_upright", "nose_along_vs_upright",
+    "chord_vs_upright",
 )
+# The person's upright back: the silhouette's edge and thickness (N_PROFILE + 1 features),
+# then where the head sat against the trunk line and the trunk line's length (upright_pose).
+N_UPRIGHT = N_PROFILE + 1 + 5
 
 
 def _head_offsets(xy: np.ndarray, side: Side) -> tuple[float, float, float, float]:
@@ -74,22 +79,40 @@ def _head_offsets(xy: np.ndarray, side: Side) -> tuple[float, float, float, floa
     return tuple(out)  # type: ignore[return-value]
 
 
+def upright_pose(xy: np.ndarray, side: Side) -> np.ndarray:
+    """Where the head sits against the trunk line (``_head_offsets``) and the line's length in
+    pixels: kept from upright sitting, so that a rounding shows as the head and shoulders
+    dropping toward the knee and the hip-shoulder line shortening, against the person's own
+    posture, whatever a hood, hair or loose fabric does to the outline (issue 21)."""
+    chord = float(np.hypot(*(geometry.mid_shoulder(xy) - geometry.mid_hip(xy))))
+    return np.array([*_head_offsets(xy, side), chord])
+
+
 def back_inputs(features: np.ndarray, xy: np.ndarray, side: Side,
                 upright: np.ndarray | None = None) -> np.ndarray:
     """The input vector of ``BACK_INPUTS`` for one frame (NaN where a part is unseen).
 
-    ``upright``: the person's own upright edge and thickness (the first 14 features, median
-    of their upright sitting; coach.coaching.back), or None before they have sat upright."""
+    ``upright``: the person's own upright back (``N_UPRIGHT`` numbers: the first 14 silhouette
+    features, then ``upright_pose``; medians of their upright sitting, coach.coaching.back),
+    or None before they have sat upright."""
     features = np.asarray(features, float)
     lean = float(geometry.trunk_inclination(xy, side))
     hip = float(geometry.hip_angle(xy, side))
     lean_u = lean / 40.0  # the hinge range, so the products stay the size of the profile
     profile, front = features[:N_PROFILE], features[N_PROFILE]
+    head = _head_offsets(xy, side)
+    if upright is not None:
+        pose = upright_pose(xy, side)
+        vs_pose = [*(pose[:4] - upright[N_PROFILE + 1: N_PROFILE + 5]),
+                   pose[4] / upright[-1] if upright[-1] > 1e-6 else np.nan]
+    else:
+        vs_pose = [np.nan] * 5
     return np.concatenate([
         features[:N_FEATURES], profile * lean_u, [front * lean_u],
-        [lean, lean * lean / 40.0, hip, *_head_offsets(xy, side), float(geometry.side_on_width(xy))],
-        (features[: N_PROFILE + 1] - upright) if upright is not None else np.full(N_PROFILE + 1, np.nan),
-        [0.0 if upright is None else 1.0],
+        [lean, lean * lean / 40.0, hip, *head, float(geometry.side_on_width(xy))],
+        (features[: N_PROFILE + 1] - upright[: N_PROFILE + 1]) if upright is not None
+        else np.full(N_PROFILE + 1, np.nan),
+        [0.0 if upright is None else 1.0], vs_pose,
     ])
 
 
