@@ -83,6 +83,46 @@ class Room:
 
 
 @dataclass(frozen=True)
+class Wardrobe:
+    """What the person wears beyond the clothes painted on the skin, as geometry (scene.py).
+
+    The defaults are the painted clothes alone (every clip before issue 21). Nothing here
+    moves the truth: keypoints and angles are the body's, under the fabric and hair.
+    """
+
+    # "tight": painted only; "loose": a shell over the trunk and upper arms standing
+    # ``looseness`` off the body (more at the hem and belly, less on the shoulders);
+    # "hoodie": loose plus a hood lying down on the upper back; "layered": an open overshirt
+    # (``layer_colour``) as a loose shell over the painted T-shirt, open at the front.
+    top: Literal["tight", "loose", "hoodie", "layered"] = "tight"
+    # "short": painted on the head; "long-back": loose hair lying on the upper back;
+    # "long-forward": loose hair hanging from the head by gravity (falls forward when leaning);
+    # "ponytail": a tied tail from the back of the head hanging by gravity.
+    hair: Literal["short", "long-back", "long-forward", "ponytail"] = "short"
+    looseness: float = 0.035  # metres, the shell's typical stand-off (2-6 cm over the body)
+    hood: tuple[float, float, float] = (0.27, 0.20, 0.09)  # width, height, thickness, metres
+    hair_length: float = 0.30  # metres below the back of the head
+    layer_colour: RGB | None = None
+
+    @property
+    def label(self) -> str:
+        """A short name of the condition, e.g. "hoodie + long-back" (for reports)."""
+        parts = [p for p in (self.top if self.top != "tight" else "", self.hair if self.hair != "short" else "") if p]
+        return " + ".join(parts) or "tight"
+
+
+@dataclass(frozen=True)
+class Webcam:
+    """A cheap webcam, applied to each rendered frame before encoding (render.degrade)."""
+
+    noise: float = 6.0  # sensor noise: Gaussian sigma in 8-bit levels on luminance (chroma a third)
+    blur: float = 1.2  # soft focus: Gaussian sigma in pixels at 640 wide (scaled with the width)
+    gain: float = 0.2  # exposure hunting: gain 1 +- gain ...
+    gain_period: float = 5.0  # ... as a sinusoid of this period, seconds
+    crf: int = 36  # heavy compression (the clean clips use CRF 28)
+
+
+@dataclass(frozen=True)
 class Segment:
     seconds: float
     phase: Phase
@@ -108,6 +148,8 @@ class Clip:
     width: int = 640
     height: int = 480
     fps: int = 15
+    wardrobe: Wardrobe = Wardrobe()
+    webcam: Webcam | None = None
 
     @property
     def seconds(self) -> float:

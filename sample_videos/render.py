@@ -175,6 +175,14 @@ class Body:
             clip.subject.skin, clip.subject.shirt, clip.subject.trousers, clip.subject.shoes,
             clip.subject.hair, seed=clip.seed, long_sleeves=clip.subject.long_sleeves,
         )
+        # Loose fabric and long hair as geometry (clips.Wardrobe; none by default: painted only).
+        labels = np.array(model.bone_labels, dtype=object)[dominant]
+        wardrobe = clip.wardrobe
+        self.garment = None if wardrobe.top == "tight" else scene.Garment(
+            wardrobe, rest_v[0], self.faces, labels, self.rest_keypoints, clip.subject.shirt,
+            clip.subject.long_sleeves, clip.seed)
+        self.hair = None if wardrobe.hair == "short" else scene.Hair(
+            wardrobe, rest_v[0], labels, self.rest_keypoints, clip.subject.hair, clip.seed)
         self._calibrate()
 
     # Forward passes in chunks: about 3 ms a pose on one core.
@@ -430,6 +438,10 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
         "camera": {**asdict(clip.camera), **camera_info},
         "lighting": asdict(clip.lighting),
         "room": asdict(clip.room),
+        # What the person wears as geometry and the webcam (issue 21); clips before it have
+        # neither key: painted clothes, short hair, a clean camera.
+        "wardrobe": {**asdict(clip.wardrobe), "label": clip.wardrobe.label},
+        "webcam": asdict(clip.webcam) if clip.webcam else None,
         "timeline": [asdict(s) for s in clip.timeline],
         "start_pose": clip.start,
         "renderer": {"anny": anny.__version__, "keypoints": "anny coco regressor", "straight_knee_reads": STRAIGHT_KNEE_READS},
@@ -441,12 +453,27 @@ def ground_truth(clip: Clip, tl: dict, xy33: np.ndarray, camera_info: dict, n_fr
 # --- rendering -------------------------------------------------------------------------
 
 
-def vertex_normals(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    fn = np.cross(verts[faces[:, 1]] - verts[faces[:, 0]], verts[faces[:, 2]] - verts[faces[:, 0]])
-    vn = np.zeros_like(verts)
-    for k in range(3):
-        np.add.at(vn, faces[:, k], fn)
-    return vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)
+vertex_normals = scene.mesh_normals
+
+
+def degrade(rgb: np.ndarray, t: float, webcam: clip_data.Webcam, rng: np.random.Generator,
+            phase: float) -> np.ndarray:
+    """A cheap webcam's picture from a clean render (uint8 RGB in and out): soft focus, then
+    exposure hunting (a slow sinusoidal gain), then sensor noise, mostly on luminance. Seeded
+    by the caller's ``rng``, drawn frame by frame in order, so a clip always degrades alike."""
+    from scipy.ndimage import gaussian_filter
+
+    img = rgb.astype(np.float32)
+    sigma = webcam.blur * rgb.shape[1] / 640.0
+    if sigma > 0:
+        img = gaussian_filter(img, sigma=(sigma, sigma, 0), mode="nearest")
+    img *= 1.0 + webcam.gain * np.sin(2 * np.pi * t / webcam.gain_period + phase)
+    h, w = rgb.shape[:2]
+    img += webcam.noise * rng.standard_normal((h, w, 1), dtype=np.float32)
+    # Chroma noise is blotchier than luminance noise: drawn at half resolution.
+    chroma = rng.standard_normal(((h + 1) // 2, (w + 1) // 2, 3), dtype=np.float32)
+    img += (webcam.noise / 3.0) * chroma.repeat(2, 0).repeat(2, 1)[:h, :w]
+    return np.clip(img + 0.5, 0, 255).astype(np.uint8)
 
 
 def build_scene(clip: Clip, body: Body, cam_pose: np.ndarray, camera: pyrender.PerspectiveCamera,
@@ -505,7 +532,20 @@ def render_clip(clip: Clip, model: anny.Anny, regressor: anny.KeypointsRegressor
     stream.width, stream.height, stream.pix_fmt = clip.width, clip.height, "yuv420p"
     # One thread and fixed options: the same frames always encode to the same bytes.
     # A keyframe every 2 s whatever the frame rate.
-    stream.options = {"crf": str(CRF), "g": str(2 * clip.fps), "preset": "medium", "threads": "1"}
+    crf = clip.webcam.crf if clip.webcam else CRF
+    stream.options = {"crf": str(crf), "g": str(2 * clip.fps), "preset": "medium", "threads": "1"}
+    cam_rng = np.random.default_rng(clip.seed + 1_000_003)
+    cam_phase = float(cam_rng.uniform(0.0, 2 * np.pi))
+    # The trunk's angle from vertical per frame (drives how loose fabric hangs).
+    kpi = body.kp_index
+    trunk_vec = (kps[:, kpi["left_shoulder"]] + kps[:, kpi["right_shoulder"]]
+                 - kps[:, kpi["left_hip"]] - kps[:, kpi["right_hip"]]) / 2
+    trunk_angle = np.degrees(np.arctan2(np.hypot(trunk_vec[:, 0], trunk_vec[:, 1]), trunk_vec[:, 2]))
+    wear_material = None
+    if body.garment is not None or body.hair is not None:
+        wear_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=(1.0, 1.0, 1.0, 1.0), metallicFactor=0.0,
+                                                           roughnessFactor=0.85, doubleSided=True)
+    wear_node = None
     person_node = strap_nodes = None
     strap_nodes = []
     s = clip.side
@@ -515,9 +555,20 @@ def render_clip(clip: Clip, model: anny.Anny, regressor: anny.KeypointsRegressor
         for node in strap_nodes:
             sc.remove_node(node)
         strap_nodes = []
-        prim = pyrender.Primitive(positions=verts[i], normals=vertex_normals(verts[i], body.faces),
+        normals = vertex_normals(verts[i], body.faces)
+        prim = pyrender.Primitive(positions=verts[i], normals=normals,
                                   color_0=body.colours, indices=body.faces, material=material)
         person_node = sc.add(pyrender.Mesh([prim]))
+        if wear_node is not None:
+            sc.remove_node(wear_node)
+            wear_node = None
+        wear = scene.wardrobe_mesh(body.garment, body.hair, verts[i], normals, float(values["spine"][i]),
+                                   float(trunk_angle[i]))
+        if wear is not None:
+            pos, faces, cols = wear
+            wear_node = sc.add(pyrender.Mesh([pyrender.Primitive(
+                positions=pos, normals=vertex_normals(pos, faces), color_0=cols, indices=faces,
+                material=wear_material)]))
         if chair_node is not None:
             pose = np.eye(4)
             pose[1, 3] = values["shift"][i]
@@ -528,7 +579,10 @@ def render_clip(clip: Clip, model: anny.Anny, regressor: anny.KeypointsRegressor
             for hand in ("left_wrist", "right_wrist"):
                 strap_nodes.append(sc.add(scene.strap(k[body.kp_index[hand]], sole)))
         color, _ = renderer.render(sc, flags=pyrender.RenderFlags.NONE)
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(color[..., :3]), format="rgb24")
+        rgb = np.ascontiguousarray(color[..., :3])
+        if clip.webcam is not None:
+            rgb = degrade(rgb, i / clip.fps, clip.webcam, cam_rng, cam_phase)
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         frame.pts = i
         for packet in stream.encode(frame):
             container.mux(packet)
