@@ -206,3 +206,30 @@ def test_a_locked_index_is_refused_clearly_and_never_set_aside(tmp_path):
         holder.close()
     assert not list(root.glob("*.damaged-*"))
     assert _every_session_lists_and_replays(root) == [kept]
+
+
+def test_a_disk_that_fills_mid_flush_keeps_every_whole_record_that_fit(small_disk, monkeypatch):
+    """A second of frames is buffered and then written in one go: when the disk has room for
+    only part of it, the records that fit are kept (whole), not the whole second dropped."""
+    from coach.store import writer as session_writer
+    from coach.store.writer import SessionWriteError
+
+    monkeypatch.setattr(session_writer, "FLUSH_INTERVAL_S", 3600.0)  # one flush, at the end
+    monkeypatch.setattr(session_writer, "TIMER_INTERVAL_S", 3600.0)
+    store = SessionStore(small_disk / "data")
+    session = store.start_session("seated-chair", "left", "live", {})
+    filler = small_disk / "filler"
+    filler.write_bytes(b"\0" * max(0, shutil.disk_usage(small_disk).free - 40_000))
+    frame = {"type": "frame", "knee_angle": 176.25, "hip_angle": 97.5, "labels": {"knee_extension": "ok"}}
+    for i in range(2000):  # about 150 KB: more than the room left
+        session.append({**frame, "t": i / 15})
+    with pytest.raises(SessionWriteError, match="disk full"):
+        session.flush()
+    session.close()
+    store.close()
+    filler.unlink()
+    again = SessionStore(small_disk / "data")
+    kept = again.stream(session.session_id).frames
+    again.close()
+    assert kept, "the records that fit were dropped with the rest"
+    assert [f["t"] for f in kept] == [i / 15 for i in range(len(kept))]

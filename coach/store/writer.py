@@ -106,15 +106,21 @@ class SessionWriter:
                 self._last_flush = time.monotonic()
             if not chunk:
                 return
+            written = 0
             try:
                 view = memoryview(chunk)
                 while view:  # a raw write may be partial
-                    view = view[self._file.write(view):]
+                    n = self._file.write(view)
+                    written += n
+                    view = view[n:]
                 self._file.flush()
                 os.fsync(self._file.fileno())
             except OSError as error:
                 self._error = _write_error(self.stream_path, error)
-                self._cut_torn_write()
+                # A full disk takes what fits: keep the whole records written before the
+                # error (a chunk can hold a second of frames, more than the last bytes free).
+                kept = chunk.rfind(b"\n", 0, written) + 1
+                self._cut_torn_write(self._flushed_size + kept)
                 raise self._error from error
             self._flushed_size += len(chunk)
 
@@ -187,10 +193,12 @@ class SessionWriter:
             except SessionWriteError:
                 return  # kept in self._error; the next append reports it to the caller
 
-    def _cut_torn_write(self) -> None:
+    def _cut_torn_write(self, size: int) -> None:
         # Drop a half-written line so the stream still ends on a whole record; if even that
         # fails, the reader drops a torn last line anyway.
         try:
-            os.ftruncate(self._file.fileno(), self._flushed_size)
+            os.ftruncate(self._file.fileno(), size)
+            os.fsync(self._file.fileno())
+            self._flushed_size = size
         except OSError:
             pass
