@@ -229,3 +229,43 @@ def test_readings_are_kept_beside_the_sessions_and_read_again_only_when_stale(si
         assert [r.id for r in again] == [r.id for r in first[1:]]
         assert not (folder / CACHE_DIR / f"{victim}.json").exists()
         assert again[0] == first[1]
+
+
+def test_a_warning_counts_only_when_it_was_shown_during_a_hold(tmp_path):
+    """The report's definition, everywhere: a fault told while sitting up after a hold that
+    broke (no hold running) is guidance, not a form warning (issue 22: two such warnings
+    turned into "bent knee 21.9 per 10 min")."""
+    from coach.coaching.result import FormWarning, in_holds, summarize
+    from coach.params import HoldParams
+    from coach.progress.history import session_record
+
+    lapse = HoldParams().max_lapse_s
+    with SessionStore(tmp_path / "data") as store:
+        with store.start_session("seated-chair", "left", "live", {}) as writer:
+            for t in (5.0, 12.0, 20.0, 24.0, 30.0):
+                writer.append({"type": "frame", "t": t, "detected": True})
+            writer.append({"type": "event", "t": 5.0, "kind": "hold_started", "side": "left"})
+            # The back rounds at 12.0: the clock stops then, the warning shows 0.5 s later,
+            # the hold ends (dated to 12.0) after its 1 s lapse.
+            writer.append({"type": "event", "t": 12.5, "kind": "warning_started", "side": "left",
+                           "check": "hip_hinge", "message": "Hinge from your hips"})
+            writer.append({"type": "event", "t": 13.0, "kind": "hold_ended", "side": "left",
+                           "start": 5.0, "duration": 7.0})
+            writer.append({"type": "event", "t": 14.0, "kind": "warning_ended", "side": "left", "check": "hip_hinge"})
+            # Sitting up afterwards with the knee bent: told, but no hold is running.
+            for start in (20.0, 24.0):
+                writer.append({"type": "event", "t": start, "kind": "warning_started", "side": "left",
+                               "check": "knee_extension", "message": "Straighten your knee"})
+                writer.append({"type": "event", "t": start + 2, "kind": "warning_ended", "side": "left",
+                               "check": "knee_extension"})
+            session_id = writer.session_id
+        record = session_record(store, store.get(session_id))
+        holds, warnings = store.holds(session_id), store.warnings(session_id)
+    assert len(warnings) == 3
+    assert record.warnings == {"hip_hinge": 1}
+    assert [w.check for w in in_holds(warnings, holds, lapse)] == ["hip_hinge"]
+    assert summarize([], holds, warnings, lapse)["warnings"] == {"hip_hinge": 1}
+    # The edges: shown at the hold's start, and just inside / outside its lapse.
+    hold = Hold("left", 5.0, 12.0, 7.0, False)
+    at = [FormWarning("knee_extension", t, None, None) for t in (5.0, 12.0 + lapse, 12.0 + lapse + 0.01, 4.9)]
+    assert [w.start for w in in_holds(at, [hold], lapse)] == [5.0, 12.0 + lapse]

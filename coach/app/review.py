@@ -12,7 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT, get_store
+from coach.coaching.result import in_holds
 from coach.measure.measures import BY_NAME, RECORDED
+from coach.params import HoldParams
 from coach.present.wording import (
     back_rounding,
     clock,
@@ -33,7 +35,8 @@ from coach.store.sessions import (
 MEASURE_TEXT = {name: BY_NAME[name].label for name in RECORDED}
 
 
-def history_table(sessions: list[SessionSummary]) -> pd.DataFrame:
+def history_table(sessions: list[SessionSummary], warned: dict[str, int]) -> pd.DataFrame:
+    """``warned``: form warnings per session id, those shown during a hold (history records)."""
     rows = [{
         "id": s.id,
         "date": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
@@ -41,7 +44,7 @@ def history_table(sessions: list[SessionSummary]) -> pd.DataFrame:
         "source": s.source,
         "holds done": s.holds_done,
         "time in position": clock(s.time_in_position),
-        "warnings": s.warnings,
+        "warnings in holds": warned.get(s.id, 0),
         "status": s.status,
     } for s in sessions]
     return pd.DataFrame(rows)
@@ -99,7 +102,10 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
     cols[0].metric("Holds done", summary.holds_done)
     # Time in position, everywhere: the time the hold timer counted (the holds' durations).
     cols[1].metric("Time in position", clock(summary.time_in_position))
-    cols[2].metric("Warnings", summary.warnings)
+    # Form warnings as the report counts them: shown during a hold (the table below lists
+    # every correction told, setting up and sitting up included).
+    holds, warnings = store.holds(session_id), store.warnings(session_id)
+    cols[2].metric("Warnings in holds", len(in_holds(warnings, holds, HoldParams().max_lapse_s)))
     status = {"finished": "", "recording": "still recording", "recovered": "recovered after the app stopped",
               "corrupt": "its recording is damaged"}.get(summary.status, summary.status)
     st.caption(f"Pain before: {pain_text(summary.pain_before)}. After: {pain_text(summary.pain_after)}."
@@ -109,14 +115,14 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
     except SessionCorruptError as exc:
         st.error(f"This session's recording is damaged and cannot be shown: {exc}")
         return
-    holds = store.holds(session_id)
-    warnings = store.warnings(session_id)
     if len(frames):
         st.altair_chart(timeline_chart(frames, holds, warnings), use_container_width=True)
-    st.markdown("**Warnings**")
+    st.markdown("**Corrections told**")
     if warnings:
+        counted = set(map(id, in_holds(warnings, holds, HoldParams().max_lapse_s)))
         st.dataframe(pd.DataFrame([{"from (s)": round(w.start, 1), "to (s)": None if w.end is None else round(w.end, 1),
-                                    "check": CHECK_TEXT.get(w.check, w.check), "cue": w.message}
+                                    "check": CHECK_TEXT.get(w.check, w.check), "cue": w.message,
+                                    "in a hold": "yes" if id(w) in counted else "no"}
                                    for w in warnings]), hide_index=True, use_container_width=True)
     else:
         st.write("None.")
@@ -177,7 +183,10 @@ def render() -> None:
     st.title("Sessions")
     store = get_store()
     sessions = store.list_sessions()
-    table = history_table(sessions)
+    from coach.app import progress_view
+
+    records = progress_view.history(store) if sessions else []
+    table = history_table(sessions, {r.id: sum(r.warnings.values()) for r in records})
     if table.empty:
         st.info("No sessions yet. Do a stretch on the Live page, or analyse a video.")
         return
@@ -185,10 +194,7 @@ def render() -> None:
     st.markdown(f"<p data-testid='coach-session-count' data-count='{len(table)}' data-statuses='{statuses}'>"
                 f"{len(table)} session{'s' if len(table) != 1 else ''} recorded on this computer</p>",
                 unsafe_allow_html=True)
-    from coach.app import progress_view
-
     today = date.today()
-    records = progress_view.history(store)
     plan, problem = progress_view.current_plan(store)
     if problem:
         st.warning(problem)

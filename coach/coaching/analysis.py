@@ -65,7 +65,7 @@ def analyze_video(
         "frames": frames,
         "holds": [h.to_dict() for h in recorder.holds],
         "warnings": [w.to_dict() for w in recorder.warnings],
-        "summary": recorder.summary(),
+        "summary": recorder.summary(engine.params.hold.max_lapse_s),
     }
 
 

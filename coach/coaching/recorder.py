@@ -63,8 +63,9 @@ class Recorder:
             self._results.add(event)
         self._emit(records)
 
-    def summary(self) -> dict:
-        return summarize(self.frames or [], self.holds, self.warnings)
+    def summary(self, lapse_s: float) -> dict:
+        """``lapse_s``: HoldParams.max_lapse_s, what makes a warning one shown in a hold."""
+        return summarize(self.frames or [], self.holds, self.warnings, lapse_s)
 
     def _emit(self, records: list[dict]) -> None:
         if self.sink is None:

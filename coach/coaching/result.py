@@ -69,6 +69,17 @@ def time_in_position(holds: Iterable[Hold]) -> float:
     return sum(h.duration for h in holds)
 
 
+def in_holds(warnings: Iterable[FormWarning], holds: Iterable[Hold], lapse_s: float) -> list[FormWarning]:
+    """The warnings shown during a hold: what the report, the Sessions page and the summaries
+    count as form warnings. A fault stops the clock at its onset and is shown 0.5 s later,
+    while the hold is paused; the hold ends (dated back to the onset) only after ``lapse_s``
+    (HoldParams.max_lapse_s), so a warning from the hold's start to ``lapse_s`` after its
+    end came while it ran. A fault shown while setting up or sitting up afterwards is
+    guidance, not a form warning."""
+    spans = [(h.start, h.end + lapse_s) for h in holds]
+    return [w for w in warnings if any(a <= w.start <= b for a, b in spans)]
+
+
 def _number(value: Any) -> float | None:
     """A finite number from a stream field, or None (a damaged or hand-edited stream)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -135,8 +146,9 @@ class ResultFolder:
         return [FormWarning(*w) for w in self._warnings]
 
 
-def summarize(frames: list[dict], holds: list[Hold], warnings: list[FormWarning]) -> dict:
-    """The ``summary`` of coach.analysis/1."""
+def summarize(frames: list[dict], holds: list[Hold], warnings: list[FormWarning], lapse_s: float) -> dict:
+    """The ``summary`` of coach.analysis/1; ``warnings`` counts those shown during a hold
+    (``in_holds``), the full list is the document's ``warnings``."""
     judged = [f for f in frames if f["detected"]]
     in_position = [f for f in frames if f.get("in_position")]
     best = {}
@@ -145,7 +157,7 @@ def summarize(frames: list[dict], holds: list[Hold], warnings: list[FormWarning]
         if values:
             best[measure] = {"min": min(values), "max": max(values)}
     counts: dict[str, int] = {}
-    for w in warnings:
+    for w in in_holds(warnings, holds, lapse_s):
         counts[w.check] = counts.get(w.check, 0) + 1
     return {
         "frames": len(frames),

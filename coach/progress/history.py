@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-from coach.params import ProgressParams
+from coach.coaching.result import in_holds
+from coach.params import HoldParams, ProgressParams
 from coach.progress.flexibility import TESTS, Reading, session_readings
 from coach.store.files import open_private
 from coach.store.sessions import (
@@ -35,7 +36,7 @@ class SessionRecord:
     source: str  # 'live' | 'video'
     holds: dict[str, int]  # completed holds per leg
     time_in_position: float
-    warnings: dict[str, int]  # form warnings shown, per check
+    warnings: dict[str, int]  # form warnings shown during a hold (result.in_holds), per check
     pain_before: dict | None
     pain_after: dict | None
     flexibility: dict[str, Reading] = field(default_factory=dict)  # per leg
@@ -70,7 +71,9 @@ def session_record(store: SessionStore, summary: SessionSummary, params: Progres
                    readings: tuple[dict[str, Reading], bool] | None = None) -> SessionRecord:
     """``readings``: the flexibility already read from this stream (a cache), else read now."""
     holds = store.holds(summary.id)
-    warnings = Counter(w.check for w in store.warnings(summary.id))
+    # Form warnings are those shown during a hold (the report's definition), not the faults
+    # told while setting up or sitting up after the stretch.
+    warnings = Counter(w.check for w in in_holds(store.warnings(summary.id), holds, HoldParams().max_lapse_s))
     flexibility, readable = readings if readings is not None else _readings(store, summary, holds, params)
     completed = Counter(h.side for h in holds if h.completed and h.side)
     return SessionRecord(
