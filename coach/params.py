@@ -219,6 +219,12 @@ class ProgressParams:
                                                   "knee extension reading: the test holds the hip at 90 degrees; "
                                                   "15 keeps the reading to that test (project choice)")
     sessions_per_day: int = tunable(2, "SPEC: twice a day, every day, for weeks")
+    trend_min_span_s: float = tunable(14 * 86400.0, "s (two weeks) between the first and last reading before a "
+                                      "change per week is printed: two sessions minutes apart once gave -1319.7 "
+                                      "degrees a week (issue 22); hamstring length changes over weeks of stretching "
+                                      "(project choice)")
+    trend_min_days: int = tunable(3, "different days with a reading before a change per week is printed, so that one "
+                                  "day's readings do not make a slope (issue 22)")
 
 
 @dataclass(frozen=True)

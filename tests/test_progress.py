@@ -269,3 +269,34 @@ def test_a_warning_counts_only_when_it_was_shown_during_a_hold(tmp_path):
     hold = Hold("left", 5.0, 12.0, 7.0, False)
     at = [FormWarning("knee_extension", t, None, None) for t in (5.0, 12.0 + lapse, 12.0 + lapse + 0.01, 4.9)]
     assert [w.start for w in in_holds(at, [hold], lapse)] == [5.0, 12.0 + lapse]
+
+
+def _reading_record(n: int, started, value: float):
+    from coach.progress.flexibility import Reading
+    from coach.progress.history import SessionRecord
+
+    return SessionRecord(id=f"s{n}", started_at=started, exercise="seated-chair", source="live",
+                         holds={"left": 3}, time_in_position=90.0, warnings={}, pain_before=None, pain_after=None,
+                         flexibility={"left": Reading(SEATED_HIP.name, "left", value, 2.0, 3)})
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+def test_no_change_per_week_until_the_readings_span_two_weeks_and_three_days(tmp_path):
+    """Two sessions 2.6 minutes apart once printed "-1319.7 deg (not better)" a week (issue 22)."""
+    from datetime import datetime
+
+    t0 = datetime(2026, 11, 30, 9, 0).astimezone()
+    close = [_reading_record(0, t0, 85.2), _reading_record(1, t0 + timedelta(minutes=2.6), 84.9)]
+    trend = trends.flexibility_trend(close, SEATED_HIP, "left")
+    assert trend is not None and trend.per_week is None and trend.first == trend.last
+    assert trend.change_text(SEATED_HIP) == "not enough weeks yet"
+    pdf = tmp_path / "report.pdf"
+    build_report(close, default_plan(), Period(t0.date(), t0.date()), pdf, today=t0.date())
+    text = _pdf_text(pdf)
+    assert "not enough weeks yet" in text and "1319" not in text
+    assert "span 2 weeks and 3 different days" in " ".join(text.split())
+    # Two weeks, but only two days: still no slope; a third day makes one.
+    two_days = [_reading_record(0, t0, 85.0), _reading_record(1, t0 + timedelta(days=14), 88.0)]
+    assert trends.flexibility_trend(two_days, SEATED_HIP, "left").per_week is None
+    three = two_days + [_reading_record(2, t0 + timedelta(days=7), 86.5)]
+    assert trends.flexibility_trend(three, SEATED_HIP, "left").per_week == pytest.approx(1.5, abs=0.01)

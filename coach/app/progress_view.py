@@ -106,6 +106,11 @@ def trends_section(records: list[SessionRecord], plan: Plan, today: date) -> Non
         chart, table = flexibility_chart(test, rows)
         _with_numbers(chart, table, test.name)
         diff = trends.left_right_difference(rows)
+        changes = [f"{side} leg {tr.change_text(test)}" for side in trends.SIDES
+                   if (tr := trends.flexibility_trend(records, test, side)) is not None]
+        st.markdown(f"**Change per week:** {'; '.join(changes)}.")
+        if any("not enough" in c for c in changes):
+            st.caption(trends.trend_rule())
         caption = f"Shaded: the usual range of the {test.title.split(' (')[0].lower()} test, {range_text(test)}."
         if diff:
             caption += f" Left minus right, last week: {diff[-1]['left minus right']:+.1f} degrees."

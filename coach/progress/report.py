@@ -209,12 +209,15 @@ def build_report(records: Sequence[SessionRecord], plan: Plan, period: Period, o
             numbers["flexibility"][(test.name, side)] = tr
             unc = next(r["uncertainty"] for r in rows if r["leg"] == side)
             trend_rows.append([side, f"{tr.first:.1f} ± {unc:.1f}", f"{tr.last:.1f} ± {unc:.1f}",
-                               f"{tr.per_week:+.1f} deg ({'better' if tr.improving(test) else 'not better'})",
+                               tr.change_text(test),
                                tr.sessions])
         diff = trends.left_right_difference(rows)
         parts = [Paragraph(f"<b>{test.title}</b>: {test.label}, {test.explain}. Usual range: "
                            f"{range_text(test)} ({test.normal_source}).", body),
                  _table(trend_rows)]
+        if any(numbers["flexibility"].get((test.name, side)) is not None
+               and numbers["flexibility"][(test.name, side)].per_week is None for side in trends.SIDES):
+            parts.append(Paragraph(trends.trend_rule(), body))
         if diff:
             parts.append(Paragraph(f"Left minus right in the last week: {diff[-1]['left minus right']:+.1f} deg.",
                                    body))

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from coach.params import ProgressParams
 from coach.progress.flexibility import TESTS, FlexTest, combine
 from coach.progress.history import SessionRecord
 from coach.progress.plan import Plan, day_progress
@@ -76,23 +77,45 @@ class Trend:
     leg: str
     first: float  # the first week's value
     last: float  # the last week's value
-    per_week: float  # least-squares slope of the session values, degrees per week
+    # Least-squares slope of the session values, degrees per week; None until the readings
+    # span ProgressParams.trend_min_span_s and trend_min_days (a slope over minutes is noise).
+    per_week: float | None
     sessions: int
 
     def improving(self, test: FlexTest) -> bool:
+        if self.per_week is None:
+            return False
         return self.per_week > 0 if test.higher_is_better else self.per_week < 0
 
+    def change_text(self, test: FlexTest) -> str:
+        """The change per week in words, as the report and the Sessions page print it."""
+        if self.per_week is None:
+            return "not enough weeks yet"
+        return f"{self.per_week:+.1f} deg ({'better' if self.improving(test) else 'not better'})"
 
-def flexibility_trend(records: Sequence[SessionRecord], test: FlexTest, side: str) -> Trend | None:
-    points = [(r.started_at.timestamp() / (7 * 86400.0), r.flexibility[side].value) for r in records
-              if side in r.flexibility and r.flexibility[side].test == test.name]
-    if len(points) < 2:
+
+def trend_rule(params: ProgressParams = ProgressParams()) -> str:
+    """When a change per week is printed, in words (beside "not enough weeks yet")."""
+    return (f"A change per week is given once a leg's readings span {params.trend_min_span_s / (7 * 86400):g} "
+            f"weeks and {params.trend_min_days} different days.")
+
+
+def flexibility_trend(records: Sequence[SessionRecord], test: FlexTest, side: str,
+                      params: ProgressParams = ProgressParams()) -> Trend | None:
+    """None without a reading of this leg; ``per_week`` None below the minimum span."""
+    mine_records = [r for r in records if side in r.flexibility and r.flexibility[side].test == test.name]
+    if not mine_records:
         return None
     weeks = flexibility_by_week(records, test)
     mine = [w["value"] for w in weeks if w["leg"] == side]
-    x, y = np.asarray(points).T
-    slope = float(np.polyfit(x - x[0], y, 1)[0]) if np.ptp(x) > 0 else 0.0
-    return Trend(test.name, side, mine[0], mine[-1], round(slope, 2), len(points))
+    seconds = np.array([r.started_at.timestamp() for r in mine_records])
+    y = np.array([r.flexibility[side].value for r in mine_records])
+    days = {r.day for r in mine_records}
+    slope = None
+    if np.ptp(seconds) >= params.trend_min_span_s and len(days) >= params.trend_min_days:
+        x = (seconds - seconds[0]) / (7 * 86400.0)
+        slope = round(float(np.polyfit(x, y, 1)[0]), 2)
+    return Trend(test.name, side, mine[0], mine[-1], slope, len(mine_records))
 
 
 def pain_by_week(records: Sequence[SessionRecord]) -> list[dict]:
