@@ -166,6 +166,7 @@ def test_check_out_with_a_red_flag_shows_the_advice(data_dir, no_camera):
     at.button[0].click().run()  # Start the session
     assert not at.exception, at.exception
     assert at.session_state["live_stage"] == "running"
+    _feed(at.session_state["live"], 5)  # a few camera frames, as after START
     at.button(key="stop").click().run()
     assert at.session_state["live_stage"] == "checkout"
     assert "How do you feel now?" in _texts(at.title)
@@ -182,6 +183,42 @@ def test_check_out_with_a_red_flag_shows_the_advice(data_dir, no_camera):
     (summary,) = get_store().list_sessions()
     assert summary.status == "finished"
     assert summary.pain_after[qid] is True
+
+
+def _feed(live, n: int) -> None:
+    from coach.pose.video import read_frames
+
+    for frame, _ in zip(read_frames(REPO / "sample_videos" / "seated-chair_left_short.mp4", color="bgr"), range(n)):
+        live.process(frame.image, frame.t)
+
+
+def test_stop_before_start_saves_nothing_and_a_skipped_pain_question_is_unanswered(data_dir, no_camera):
+    """Issue 22: Stop before START saved an empty session (then Replay's default), and the
+    pain sliders started at 0, so skipping them recorded "no pain"."""
+    from coach.app.common import get_store
+    from coach.app.live_page import STOPPED_EMPTY_NOTE
+    from coach.rules.stretches import PAIN_QUESTIONS
+
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    at.sidebar.radio(key="source").set_value("local").run()
+    assert [b.value for b in at.segmented_control] == [None] * len(PAIN_QUESTIONS)  # nothing chosen for them
+    at.button[0].click().run()
+    at.button(key="stop").click().run()  # before any frame came
+    assert not at.exception, at.exception
+    assert at.session_state["live_stage"] == "checkin"
+    assert STOPPED_EMPTY_NOTE in _texts(at.info)
+    assert get_store().list_sessions() == []
+    # Again, answering only the first question, and this time the camera sends frames.
+    first, second = (q for q, _ in PAIN_QUESTIONS[:2])
+    at.segmented_control(key=f"form_pain_before_{first}").set_value(4)
+    at.button[0].click().run()
+    _feed(at.session_state["live"], 5)
+    at.button(key="stop").click().run()
+    next(b for b in at.button if b.label == "Save and finish").click().run()
+    assert not at.exception, at.exception
+    (summary,) = get_store().list_sessions()
+    assert summary.pain_before[first] == 4 and summary.pain_before[second] is None
+    assert summary.pain_after[first] is None and summary.pain_after[second] is None
 
 
 def test_sessions_page_empty_store(data_dir):

@@ -77,7 +77,10 @@ def _pain_form(key: str, after: bool) -> dict | None:
     with st.form(key):
         answers: dict = {}
         for qid, text in PAIN_QUESTIONS:
-            answers[qid] = st.slider(text, 0, 10, 0, key=f"{key}_{qid}")
+            # Nothing chosen until the person picks a number: a skipped question is stored as
+            # unanswered (None), never as "no pain" (a slider starting at 0 said 0 for them).
+            answers[qid] = st.segmented_control(f"{text} (0 none - 10 worst; leave blank to skip)", list(range(11)),
+                                                key=f"{key}_{qid}")
         if after:
             for qid, text in RED_FLAG_QUESTIONS:
                 answers[qid] = st.checkbox(text, key=f"{key}_{qid}")
@@ -97,6 +100,8 @@ def render() -> None:
 
     if stage == "checkin":
         st.title(stretch.name)
+        if state.get("stop_note"):
+            st.info(state.pop("stop_note"))
         # The day against the routine, before starting (Sessions page: the week and the trends).
         today = day_progress(history(store), date.today(), plan)
         st.markdown(f"<p data-testid='coach-today' style='font-size:1.25rem'>{day_summary(today, plan)}</p>",
@@ -162,9 +167,7 @@ def _running(live: LiveSession, settings: dict) -> None:
     top = st.columns([3, 1])
     with top[1]:
         if st.button("Stop session", type="primary", use_container_width=True, key="stop"):
-            live.stop()
-            st.session_state.live_stage = "checkout"
-            st.rerun()
+            _stopped(live)
     video_col, panel_col = st.columns([1, 1])
     if settings["source"] == "browser":
         with video_col:
@@ -305,9 +308,24 @@ def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
             delay = t - (time.monotonic() - started)
             if delay > 0:
                 time.sleep(delay)
+    _stopped(live)
+
+
+def _stopped(live: LiveSession) -> None:
+    """Stop and go on to the check-out; stopped before the camera sent anything, back to the
+    start with a word instead: nothing was recorded, so there is nothing to ask about."""
     live.stop()
-    st.session_state.live_stage = "checkout"
+    state = st.session_state
+    if live.recorded_nothing:
+        state.stop_note = STOPPED_EMPTY_NOTE
+        state.live_stage = "checkin"
+        state.pop("live", None)
+    else:
+        state.live_stage = "checkout"
     st.rerun()
+
+
+STOPPED_EMPTY_NOTE = "Stopped before the camera started: nothing was recorded."
 
 
 def _camera_frames(capture):
@@ -340,7 +358,8 @@ def _summary(live: LiveSession) -> None:
     red_flags = [text for qid, text in RED_FLAG_QUESTIONS if answers.get(qid)]
     if red_flags:
         st.error(RED_FLAG_ADVICE)
-    elif any(answers.get(q, 0) > before.get(q, 0) for q, _ in PAIN_QUESTIONS):
+    elif any(isinstance(answers.get(q), int) and isinstance(before.get(q), int) and answers[q] > before[q]
+             for q, _ in PAIN_QUESTIONS):
         st.warning(PAIN_WORSE_ADVICE)
     status = live.status(take_audio=False)
     st.success(f"Session saved: {status.holds_completed} holds completed.")

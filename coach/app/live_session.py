@@ -86,6 +86,8 @@ class LiveSession:
         self._last_frame_at: float | None = None  # monotonic time of the last camera frame
         self._closed = False
         self.writer: SessionWriter | None = None
+        self._store = store
+        self._discarded = False  # stopped before a single frame: nothing was kept
         self._video = None
         self.recorder = Recorder()
         if store is not None:
@@ -105,7 +107,13 @@ class LiveSession:
 
     @property
     def session_id(self) -> str | None:
-        return self.writer.session_id if self.writer else None
+        """The recorded session; None without a store or when nothing was recorded."""
+        return self.writer.session_id if self.writer and not self._discarded else None
+
+    @property
+    def recorded_nothing(self) -> bool:
+        """Stopped before the camera sent a frame (Stop before START): no session was kept."""
+        return self._discarded
 
     def process(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
         """Judge one camera frame taken at ``t`` seconds (default: now) and return it with
@@ -187,13 +195,20 @@ class LiveSession:
             return copy
 
     def stop(self, pain_after: dict | None = None) -> str | None:
-        """End the session: close the running hold, flush, save. Returns the session id."""
+        """End the session: close the running hold, flush, save. Returns the session id, or
+        None when no frame ever came (Stop before START): an empty session is not kept, so
+        it never lists, counts or becomes Replay's default."""
         with self._lock:
             if self._closed:
                 return self.session_id
             self._closed = True
             events = self.engine.finish(self._last_t)
-            if self.writer is not None:
+            if self.writer is not None and self._first_t is None and self._store is not None:
+                if self._video is not None:
+                    self._attempt(self._video.close)
+                self._attempt(self.writer.close)
+                self._discarded = self._attempt(lambda: self._store.delete(self.writer.session_id))
+            elif self.writer is not None:
                 # Each step on its own: after a full disk the events cannot be written, but
                 # the video must still be finished and the session closed (not left
                 # 'recording', which would also block Delete until a restart).
@@ -245,7 +260,7 @@ class LiveSession:
 
     def set_pain_after(self, answers: dict) -> None:
         """Pain answers given after stop() closed the writer go straight to the index."""
-        if self.writer is not None:
+        if self.writer is not None and not self._discarded:
             self._attempt(lambda: self.writer.set_pain(after=answers))
 
 

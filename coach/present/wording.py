@@ -67,7 +67,7 @@ def pain_text(answers: Any) -> str:
     flags = [name for q, name in RED_FLAG_NAMES.items() if answers.get(q) is True]
     if flags:
         parts.append("reported: " + ", ".join(flags))
-    return ", ".join(parts) or "not asked"
+    return ", ".join(parts) or "not answered"
 
 
 def back_rounding(spine_flexion: float | None) -> float | None:
