@@ -361,3 +361,18 @@ def test_live_page_shows_the_day_against_the_routine_and_starts_on_it(six_weeks_
     assert "Today: 0 of 2 sessions done · left leg 0 of 4 holds · right leg 0 of 4 holds" in today, today
     assert at.number_input(key="hold_seated-chair").value == 8  # the routine's hold, not the library's 30
     assert at.number_input(key="reps_seated-chair").value == 2
+
+
+def test_jump_to_a_warning_lands_on_a_frame_that_shows_it():
+    """Issue 22: the warning began at 24.334 s; the slider went to 24.3, whose frame said "Good"."""
+    import numpy as np
+
+    from coach.app.replay_page import jump_moment, shown_at
+
+    for fps, start in ((15, 24.334), (30, 10.0), (15, 0.0), (7.3, 3.21)):
+        times = np.arange(0, 40, 1 / fps)
+        begin = int(np.searchsorted(times, start - 1e-6))
+        frames = [{"t": t, "shown": ["hip_hinge"] if begin <= i < begin + 8 else []} for i, t in enumerate(times)]
+        moment = jump_moment(frames, times, "hip_hinge", times[begin])
+        assert "hip_hinge" in frames[shown_at(times, moment)]["shown"], (fps, start, moment)
+        assert moment == round(moment, 1) and moment - times[begin] < 0.1 + 1e-9

@@ -28,6 +28,23 @@ def _step(seconds: float) -> float:
     return round(round(seconds / SLIDER_STEP_S) * SLIDER_STEP_S, 1)
 
 
+def shown_at(times: np.ndarray, moment: float) -> int:
+    """The index of the frame on screen at ``moment``: the last one recorded at or before it."""
+    return max(0, int(np.searchsorted(times, moment + 1e-6, side="right")) - 1)
+
+
+def jump_moment(frames: list[dict], times: np.ndarray, check: str, start: float) -> float:
+    """The slider moment (on its 0.1 s grid) that shows the warning of ``check`` that began at
+    ``start``: its first frame that shows it, rounded up to the grid (rounding to the nearest
+    once landed 34 ms before the warning, on a frame that said "Good")."""
+    first = int(np.searchsorted(times, start - 1e-6, side="left"))
+    for i in range(first, len(frames)):
+        moment = round(math.ceil(round(times[i] / SLIDER_STEP_S, 6)) * SLIDER_STEP_S, 1)
+        if check in frames[shown_at(times, moment)].get("shown", []):
+            return moment
+    return _step(start)  # a warning no recorded frame shows (a damaged stream): its time
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def _stream(data_dir: str, session_id: str, mtime: float) -> list[dict]:
     return get_store().stream(session_id).frames
@@ -65,7 +82,7 @@ def render() -> None:
         for i, w in enumerate(warnings):
             label = f"{clock(w.start)} {CHECK_TEXT.get(w.check, w.check)}"
             if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}", use_container_width=True):
-                st.session_state[key] = _step(float(w.start))
+                st.session_state[key] = jump_moment(frames, times, w.check, float(w.start))
                 st.session_state[f"playing_{session_id}"] = False
     st.toggle("Play", key=f"playing_{session_id}")
     # When each hold was completed, from the index (damaged events already left out there).
@@ -84,7 +101,7 @@ def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video:
     moment = st.slider("Time (seconds)", 0.0, max(end, SLIDER_STEP_S), key=key, step=SLIDER_STEP_S, format="%.1f s",
                        help="Drag to any moment of the session")
     # The frame on screen at that moment: the last one recorded at or before it.
-    index = max(0, int(np.searchsorted(times, moment + 1e-6, side="right")) - 1)
+    index = shown_at(times, moment)
     record = frames[index]
     frame = frame_from_record(record)
     # As live showed it: the holds completed up to this moment (frames do not carry it).
