@@ -76,6 +76,24 @@ def test_a_live_start_counts_3_2_1_aloud_before_anything_is_timed():
     assert plain.timer.holds[0].start == pytest.approx(2.0, abs=0.2)
 
 
+def test_nothing_said_after_the_countdown_contradicts_the_check_list():
+    """Issue 22: right after "Get ready: 1" the coach said "Turn sideways, keep your whole body
+    in view" for about 1 s while its check list ticked "In view, side-on", and the phase line
+    read "Get into view" through the whole 3-2-1."""
+    from coach.present.panel import PanelState
+
+    engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False, countdown_s=3.0)
+    frames = drive(engine, [(5, {"lean": 0}, 2.0), (8, {"lean": 30}, 4.0)])
+    in_view = [f for f in frames if f.checks["in_frame"].status == "ok"]
+    assert len(in_view) == len(frames)
+    turn = engine.stretch.cue("in_frame")
+    assert [f.t for f in in_view if f.cue.text == turn] == []
+    phases = [(f.t, PanelState.from_frame(f, 0).phase) for f in frames]
+    assert {p for t, p in phases if t < 3.0 - 1e-6} == {"Get ready"}
+    assert "Get into view" not in {p for _, p in phases}
+    assert any(f.phase == "setup" for f in frames if f.t >= 3.0)  # the settling second was there
+
+
 def test_rounded_back_never_holds_and_is_guided_before_the_first_hold():
     engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
     frames = drive(engine, [(3, {"lean": 0}, 2.0), (12, {"lean": 30}, 40.0)])

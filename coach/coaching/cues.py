@@ -64,6 +64,7 @@ class CueContext:
     rest_remaining: float = 0.0
     unclear: str | None = None  # a key of UNCLEAR_CUE: what cannot be read now, and why
     countdown: int = 0  # seconds left of the 3-2-1, rounded up
+    in_view: bool = False  # the in_frame check is ok now (whole body seen, side-on)
 
 
 class CueBoard:
@@ -79,8 +80,12 @@ class CueBoard:
         phase, side = c.phase, c.side
         if phase == "setup" and not c.person_seen:
             return NO_PERSON_CUE, "setup"
-        if phase == "setup":
+        if phase == "setup" and not c.in_view:
             return self.stretch.cue("in_frame"), "setup"
+        if phase == "setup":
+            # In view and side-on, the timer's settling second: "turn sideways" would contradict
+            # the check list's tick (issue 22); say what comes next instead.
+            phase = "positioning"
         if phase == "positioning" and c.blocking:
             # Not yet a correction (nothing has been held): what keeps the timer from starting.
             first = next(check for check in PRIORITY if check in c.blocking)

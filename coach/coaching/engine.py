@@ -186,7 +186,7 @@ class Engine:
             person_seen=evidence is not None, turn_side_on=checks_back and evidence is not None and not back_view,
             paused=timer.paused, blocking=tuple(judgement.confirmed), side=self.side,
             rest_remaining=timer.rest_remaining,
-            unclear=unclear, countdown=counting))
+            unclear=unclear, countdown=counting, in_view=judgement.statuses.get("in_frame") == "ok"))
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,

@@ -13,12 +13,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from coach.coaching.cues import countdown_number
 from coach.coaching.result import CoachFrame
 from coach.pose.landmarks import other_side
 from coach.rules.checks import BY_NAME, Joint
 from coach.rules.verdicts import Status
 
 PHASE_TEXT = {
+    "countdown": "Get ready",  # the live 3-2-1
     "setup": "Get into view",
     "positioning": "Get into position",
     "holding": "Holding",
@@ -85,10 +87,16 @@ class PanelState:
         if switching:
             leg = f"{other_side(frame.side)} leg done \u00b7 next: {frame.side} leg"
         counters = _counters(leg, frame.side_number, frame.sides, frame.rep, frame.reps, holds_completed)
+        # The phase line agrees with the check list: in view and side-on is not "Get into view".
+        phase = frame.phase
+        if phase == "setup" and countdown_number(frame.cue.text) is not None:
+            phase = "countdown"
+        elif phase == "setup" and "in_frame" in frame.checks and frame.checks["in_frame"].status == "ok":
+            phase = "positioning"
         return cls(
             cue=frame.cue.text, cue_kind="correction" if frame.cue.is_correction else "guidance",
             timer=timer, timer_unit=unit, sub=sub, progress=progress, counters=counters,
-            phase=PHASE_TEXT.get(frame.phase, frame.phase), checks=checks, joints=joints,
+            phase=PHASE_TEXT.get(phase, phase), checks=checks, joints=joints,
             speak=frame.cue.text if frame.cue.speak else None, holding=frame.phase == "holding", paused=paused,
         )
 
