@@ -177,6 +177,8 @@ def test_check_out_with_a_red_flag_shows_the_advice(data_dir, no_camera):
     assert at.session_state["live_stage"] == "summary"
     assert RED_FLAG_ADVICE in _texts(at.error)
     assert any(s.startswith("Session saved: 0 holds") for s in _texts(at.success))
+    summary_html = " ".join(str(m.value) for m in at.markdown)
+    assert "No hold was timed" in summary_html and "start (s)" not in summary_html
 
     from coach.app.common import get_store
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import os
 import re
 import time
@@ -14,6 +16,7 @@ from coach.app.common import get_store, play_audio, status_panel
 from coach.app.live_session import LiveSession
 from coach.app.progress_view import current_plan, history
 from coach.params import CameraParams
+from coach.present.summary import session_sentences
 from coach.present.wording import stretch_name
 from coach.progress.plan import Plan, day_progress, day_summary
 from coach.rules.stretches import (
@@ -362,11 +365,14 @@ def _summary(live: LiveSession) -> None:
              for q, _ in PAIN_QUESTIONS):
         st.warning(PAIN_WORSE_ADVICE)
     status = live.status(take_audio=False)
-    st.success(f"Session saved: {status.holds_completed} holds completed.")
-    holds = live.engine.timer.holds
-    if holds:
-        st.table([{"leg": h.side, "start (s)": round(h.start, 1), "held (s)": round(h.duration, 1),
-                   "completed": h.completed} for h in holds])
+    done = status.holds_completed
+    st.success(f"Session saved: {done} hold{'' if done == 1 else 's'} completed.")
+    engine = live.engine
+    lines = session_sentences(live.recorder.holds, live.recorder.warnings, engine.timer.hold_s,
+                              engine.params.hold.max_lapse_s, live.last_t)
+    st.markdown("<div data-testid='coach-summary' style='font-size:1.35rem;line-height:1.6'>"
+                + "".join(f"<p style='margin:0 0 .4rem'>{html.escape(line)}</p>" for line in lines) + "</div>",
+                unsafe_allow_html=True)
     cols = st.columns(2)
     if cols[0].button("New session", type="primary"):
         state.live_stage = "checkin"

@@ -111,6 +111,11 @@ class LiveSession:
         return self.writer.session_id if self.writer and not self._discarded else None
 
     @property
+    def last_t(self) -> float:
+        """The session clock at the last judged frame (where a stop cut a hold)."""
+        return self._last_t
+
+    @property
     def recorded_nothing(self) -> bool:
         """Stopped before the camera sent a frame (Stop before START): no session was kept."""
         return self._discarded
