@@ -251,7 +251,7 @@ def test_sessions_page_lists_a_session_with_its_holds(recorded_dir):
     assert not at.exception, at.exception
     data, n, name = at.session_state["backup"]
     assert n == 1 and name.endswith(".zip") and data[:2] == b"PK"
-    assert any("Download the backup (1 sessions" in str(getattr(b, "proto", b)) for b in _find(at, "download"))
+    assert any("Download the backup (1 session," in str(getattr(b, "proto", b)) for b in _find(at, "download"))
 
 
 def test_replay_page_renders_a_frame(recorded_dir):
@@ -378,3 +378,25 @@ def test_jump_to_a_warning_lands_on_a_frame_that_shows_it():
         moment = jump_moment(frames, times, "hip_hinge", times[begin])
         assert "hip_hinge" in frames[shown_at(times, moment)]["shown"], (fps, start, moment)
         assert moment == round(moment, 1) and moment - times[begin] < 0.1 + 1e-9
+
+
+def test_a_backup_restores_from_the_sessions_page_into_an_empty_folder_only(recorded, data_dir, tmp_path):
+    """Issue 22: the page told people to run `coach restore FILE`; it has a Restore button,
+    which (as the command) refuses a folder that already holds sessions."""
+    from coach.app.common import get_store
+    from coach.store.backup import write_backup
+    from coach.store.sessions import SessionStore
+
+    with SessionStore(recorded[0]) as source:
+        write_backup(source, tmp_path / "backup.zip")
+    data = (tmp_path / "backup.zip").read_bytes()
+    at = AppTest.from_function(_sessions_page, default_timeout=TIMEOUT).run()
+    assert any("No sessions yet" in s for s in _texts(at.info))
+    at.file_uploader(key="restore_file").set_value(("backup.zip", data, "application/zip")).run()
+    at.button(key="restore_go").click().run()
+    assert not at.exception, at.exception
+    assert [s.id for s in get_store().list_sessions()] == [recorded[1]]
+    assert "Restored 1 session." in _texts(at.success)
+    assert "coach restore" not in " ".join(str(m.value) for m in at.caption)
+    # Now the folder holds a session: no uploader, and the page says why.
+    assert not at.file_uploader and any("empty data folder only" in str(c.value) for c in at.caption)

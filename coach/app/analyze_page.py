@@ -12,7 +12,7 @@ from coach.app.review import session_view
 from coach.app.upload import MAX_MB, VIDEO_TYPES, UploadRejected, check_upload
 from coach.coaching.analysis import analyze_video
 from coach.pose.video import VideoError
-from coach.present.wording import clock, session_labels, stretch_name
+from coach.present.wording import clock, plural, session_labels, stretch_name
 from coach.rules.stretches import STRETCHES
 from coach.store.sessions import SessionWriteError
 
@@ -80,6 +80,7 @@ def _analyse(path: Path, name: str, exercise: str, side: str, total: int) -> str
         st.error(f"Nobody was seen in {Path(name).name} ({s['frames']} frames). Film the whole body, side-on, "
                  "2-3 m from the camera.")
         return None
-    st.success(f"{s['holds_completed']} holds completed, {clock(s['time_in_position'])} in position, "
-               f"{len(doc['warnings'])} warnings.")
+    warned = sum(s["warnings"].values())  # shown during a hold (coach.coaching.result.in_holds)
+    st.success(f"{plural(s['holds_completed'], 'hold')} completed, {clock(s['time_in_position'])} in position, "
+               f"{plural(warned, 'form warning')} during the holds.")
     return writer.session_id

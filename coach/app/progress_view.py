@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from coach.app.common import CHECK_TEXT
-from coach.present.wording import clock, stretch_name
+from coach.present.wording import clock, plural, stretch_name
 from coach.progress import trends
 from coach.progress.flexibility import FlexTest, range_text
 from coach.progress.history import HistoryCache, SessionRecord
@@ -61,6 +61,8 @@ def week_section(records: list[SessionRecord], plan: Plan, today: date) -> None:
                    help="Days in a row the plan was met (today counts once it is met)")
     cols[1].metric("Sessions this week", sum(d.sessions_done for d in days),
                    help="Sessions in the last 7 days with every leg's planned holds completed")
+    st.caption(f"A session counts toward the plan when both legs got the plan's {plural(plan.holds_per_leg, 'completed hold')} "
+               "in it; a session stopped earlier is kept and listed below, but is not counted here.")
     cols[2].metric("Holds (left / right)", f"{sum(d.holds['left'] for d in days)} / "
                    f"{sum(d.holds['right'] for d in days)}")
     cols[3].metric("Time in position", clock(sum(d.time_in_position for d in days)))
@@ -73,6 +75,17 @@ def week_section(records: list[SessionRecord], plan: Plan, today: date) -> None:
                "video is dated when it was analysed, not when the stretch was done.")
 
 
+def week_x(weeks: pd.Series) -> alt.X:
+    """A time axis of weeks that labels every week it shows, a single one included (a one-week
+    chart drew its point with no date at all): a tick per week, the domain padded half a week."""
+    days = sorted({pd.Timestamp(w) for w in weeks})
+    pad = pd.Timedelta(days=3.5)
+    ticks = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]
+    step = max(1, len(ticks) // 8)  # at most about 8 labels
+    return alt.X("week:T", title="week of", axis=alt.Axis(format="%d %b", values=ticks[::step], labelAngle=0),
+                 scale=alt.Scale(domain=[(days[0] - pad).isoformat(), (days[-1] + pad).isoformat()]))
+
+
 def flexibility_chart(test: FlexTest, rows: list[dict]) -> tuple[alt.Chart, pd.DataFrame]:
     df = pd.DataFrame(rows)
     df["week"] = pd.to_datetime(df["week"])
@@ -82,7 +95,7 @@ def flexibility_chart(test: FlexTest, rows: list[dict]) -> tuple[alt.Chart, pd.D
     top = max(float(df["high"].max()), low if high >= 150 else high) + 5
     bottom = min(float(df["low"].min()), low) - 5
     y = alt.Scale(domain=[bottom, top])
-    week_axis = alt.X("week:T", title="week of", axis=alt.Axis(format="%d %b", tickCount="week"))
+    week_axis = week_x(df["week"])
     band = alt.Chart(pd.DataFrame([{"low": max(low, bottom), "high": min(high, top)}])).mark_rect(
         color="#2e8b57", opacity=0.15).encode(y=alt.Y("low:Q", scale=y), y2="high:Q")
     base = alt.Chart(df).encode(x=week_axis, color=alt.Color("leg:N", scale=LEG_COLOURS))
@@ -123,7 +136,7 @@ def trends_section(records: list[SessionRecord], plan: Plan, today: date) -> Non
     if pain:
         df = pd.DataFrame(pain).assign(week=lambda d: pd.to_datetime(d["week"]))
         chart = alt.Chart(df).mark_line(point=True).encode(
-            x=alt.X("week:T", title="week of", axis=alt.Axis(format="%d %b", tickCount="week")),
+            x=week_x(df["week"]),
             y=alt.Y("mean:Q", title="pain (0-10)", scale=alt.Scale(domain=[0, 10])),
             color=alt.Color("pain:N", title=None),
             tooltip=["week:T", "pain:N", "mean:Q", "answers:Q"]).properties(height=220)
@@ -179,8 +192,10 @@ def plan_section(store: SessionStore, plan: Plan) -> None:
                 st.error(f"The routine was not saved: {exc}")
             else:
                 st.success(f"Saved: {new.describe()}. The Live page starts on it.")
-    st.caption("The library's prescription is the default: "
-               f"{STRETCHES[plan.stretch].reps.source}; twice a day, every day, for weeks.")
+    default = STRETCHES[plan.stretch]
+    st.caption(f"The default is the prescription the coach's sources give for the {stretch_name(plan.stretch).lower()}: "
+               f"{plural(int(default.reps.value), 'hold')} of {default.hold_s.value:g} s on each leg, twice a day, "
+               "every day, for weeks.")
 
 
 def report_section(store: SessionStore, records: list[SessionRecord], plan: Plan, today: date) -> None:

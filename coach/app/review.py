@@ -20,6 +20,7 @@ from coach.present.wording import (
     clock,
     export_name,
     pain_text,
+    plural,
     session_labels,
     stretch_name,
 )
@@ -189,10 +190,11 @@ def render() -> None:
     table = history_table(sessions, {r.id: sum(r.warnings.values()) for r in records})
     if table.empty:
         st.info("No sessions yet. Do a stretch on the Live page, or analyse a video.")
+        restore_section(store)
         return
     statuses = ",".join(table["status"])
     st.markdown(f"<p data-testid='coach-session-count' data-count='{len(table)}' data-statuses='{statuses}'>"
-                f"{len(table)} session{'s' if len(table) != 1 else ''} recorded on this computer</p>",
+                f"{plural(len(table), 'session')} recorded on this computer</p>",
                 unsafe_allow_html=True)
     today = date.today()
     plan, problem = progress_view.current_plan(store)
@@ -213,6 +215,7 @@ def render() -> None:
     progress_view.plan_section(store, plan)
     progress_view.report_section(store, records, plan, today)
     backup_section(store)
+    restore_section(store)
 
 
 def backup_section(store) -> None:
@@ -224,8 +227,7 @@ def backup_section(store) -> None:
 
     st.subheader("Back up everything")
     st.caption("One file with every session: the recordings, the videos, a CSV and JSON of each, your "
-               "routine and the clinician report. "
-               "Restore it into an empty data folder with `coach restore FILE`.")
+               "routine and the clinician report. Put it back with Restore, below.")
     if st.button("Prepare a backup", key="backup_prepare"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "backup.zip"
@@ -237,5 +239,38 @@ def backup_section(store) -> None:
             st.session_state.backup = (path.read_bytes(), n, f"coach-backup_{datetime.now():%Y-%m-%d_%H%M}.zip")
     if "backup" in st.session_state:
         data, n, name = st.session_state.backup
-        st.download_button(f"Download the backup ({n} sessions, {len(data) / 1e6:.1f} MB)", data, name,
+        st.download_button(f"Download the backup ({plural(n, 'session')}, {len(data) / 1e6:.1f} MB)", data, name,
                            "application/zip", key="backup_download")
+
+
+def restore_section(store) -> None:
+    """A backup file put back into this data folder, as `coach restore` does: only into a
+    folder with no sessions, so that nothing is overwritten."""
+    from coach.store.backup import BackupError, restore_backup
+
+    st.subheader("Restore a backup")
+    if st.session_state.get("restore_note"):
+        st.success(st.session_state.pop("restore_note"))
+    held = len(store.list_sessions())
+    if held:
+        st.caption(f"Restore puts a backup into an empty data folder only; this one holds {plural(held, 'session')}, "
+                   "which would be mixed with it. On a new computer, restore before recording.")
+        return
+    st.caption("A backup file made on this page (on this computer or another): every session comes back.")
+    upload = st.file_uploader("Backup file (.zip)", type=["zip"], key="restore_file")
+    if upload is None or not st.button("Restore", type="primary", key="restore_go"):
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "backup.zip"
+        path.write_bytes(upload.getvalue())
+        try:
+            ids = restore_backup(path, store.root)
+        except BackupError as exc:
+            st.error(str(exc))
+            return
+    # The restore replaced the index file under the app's open store: open the folder afresh.
+    store.close()
+    get_store.clear()
+    st.cache_data.clear()
+    st.session_state.restore_note = f"Restored {plural(len(ids), 'session')}."
+    st.rerun()

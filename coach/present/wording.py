@@ -59,6 +59,11 @@ def session_labels(sessions: Sequence[SessionSummary]) -> dict[str, str]:
     return labels
 
 
+def plural(n: int, noun: str) -> str:
+    """"1 hold", "2 holds", "0 form warnings"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def pain_text(answers: Any) -> str:
     """"back pain 3/10, leg pain 2/10", then any red flag answered yes; "not asked" if none."""
     if not isinstance(answers, dict) or not answers:

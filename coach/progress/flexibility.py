@@ -21,7 +21,8 @@ from coach.rules.checks import Sourced
 # Frame-weighted MAE of the measure against the rendered truth, over the validation people's
 # clips of that kind of stretch (6 held-apart people; per-clip MAE from
 # `coach evaluate --corpus validation`, pooled by posture and stretch, 2026-12-02).
-_VALIDATION = "held-apart validation people of the corpus (`coach evaluate --corpus validation`, 2026-12-02)"
+# In words for the clinician's report; the README gives the command (`coach evaluate --corpus validation`).
+_VALIDATION = "rendered people the coach was never fitted on (measured 2026-12-02)"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -31,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from coach.present.wording import export_name
-from coach.store.files import PLAN_FILE
+from coach.store.files import PLAN_FILE, PRIVATE_DIR_MODE, open_private
 from coach.store.sessions import STREAM_FILE, SessionStore, StoreError
 
 SCHEMA = "coach.backup/1"
@@ -104,6 +105,16 @@ def write_backup(store: SessionStore, path: Path, report: Callable[[Path], None]
     return len(sessions)
 
 
+def _extract_private(zf: zipfile.ZipFile, member: str, data_dir: Path) -> None:
+    """One member written owner-only, as the store writes (zipfile's extract follows the
+    umask and left restored recordings readable by other users)."""
+    target = data_dir / member
+    for folder in reversed([p for p in target.parents if data_dir in p.parents]):
+        folder.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+    with zf.open(member) as src, open_private(target, "wb") as out:
+        shutil.copyfileobj(src, out)
+
+
 def restore_backup(path: Path, data_dir: Path) -> list[str]:
     """Restore the archive ``path`` into ``data_dir``, which must hold no sessions yet;
     returns the restored session ids."""
@@ -128,13 +139,13 @@ def restore_backup(path: Path, data_dir: Path) -> list[str]:
         members = [m for m in zf.namelist() if _MEMBER.fullmatch(m)]  # never a path outside the folder
         try:
             for member in members:
-                zf.extract(member, data_dir)
+                _extract_private(zf, member, data_dir)
             # The empty store made an empty index: the archive's replaces it.
             for part in data_dir.glob("sessions.db*"):
                 part.unlink()
-            zf.extract("sessions.db", data_dir)
+            _extract_private(zf, "sessions.db", data_dir)
             if PLAN_FILE in zf.namelist():
-                zf.extract(PLAN_FILE, data_dir)
+                _extract_private(zf, PLAN_FILE, data_dir)
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise BackupError(f"could not restore {path} into {data_dir}: {exc}") from None
     with SessionStore(data_dir) as store:
