@@ -7,7 +7,6 @@ import json
 from importlib.resources import files
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from coach.app.frame_server import FrameServer
 from coach.app.live_session import LiveSession
@@ -70,4 +69,4 @@ def browser_camera(live: LiveSession, constraints: dict) -> None:
     key = f"camera_path_{live.session_id or id(live)}"
     if key not in st.session_state:
         st.session_state[key] = server.register(live)
-    components.html(page_html(st.session_state[key], server.host, server.port, constraints), height=HEIGHT_PX)
+    st.iframe(page_html(st.session_state[key], server.host, server.port, constraints), height=HEIGHT_PX)

@@ -6,7 +6,6 @@ import html
 import json
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from coach.coaching.cues import COUNTDOWN_CUE, countdown_number
 from coach.present.panel import PHASE_TEXT, PanelState
@@ -75,8 +74,9 @@ def play_audio(speak: list[str], tones: list[str], muted: bool) -> None:
     lost. A number in each script keeps a redrawn one from playing twice. The 3-2-1 is
     counted on the browser's clock: its first number schedules the rest a second apart (a slow
     refresh would skip a number); a sentence that arrives during the count is said after it.
-    Muted, anything still scheduled is cancelled. Browsers without speech synthesis simply
-    stay silent.
+    Muted, anything still scheduled is cancelled. Only a local voice speaks (never a network
+    one, which would send the sentence away); without one the page says so once and beeps
+    each cue.
     """
     state = st.session_state
     if speak or tones:
@@ -84,7 +84,7 @@ def play_audio(speak: list[str], tones: list[str], muted: bool) -> None:
         state["audio_seq"] = seq
         state["audio_script"] = _mute_script(seq) if muted else _audio_script(speak, tones, seq)
     if "audio_script" in state:
-        components.html(state["audio_script"], height=0)
+        st.iframe(state["audio_script"], height=1)  # 1 px: st.iframe has no 0
 
 
 def _mute_script(seq: int) -> str:
@@ -93,13 +93,57 @@ def _mute_script(seq: int) -> str:
             "w.speechSynthesis && w.speechSynthesis.cancel(); } } catch (e) {}</script>")
 
 
+NO_VOICE_NOTE = "No offline voice in this browser: cues are shown and beeped"
 # Runs in the page's own window (its realm): a count scheduled from the sound iframe's own code
 # would be dropped by the browser once the next sounds replace that iframe.
 _SPEAK_IN_PAGE = """
 const w = window;
 w.__coachTimers = w.__coachTimers || [];
-const say = s => { if (!('speechSynthesis' in w)) return; w.speechSynthesis.cancel();
-                   w.speechSynthesis.speak(new w.SpeechSynthesisUtterance(s)); };
+// Only a voice on this computer (localService): a network voice sends the sentence to a
+// server, and nothing leaves the machine. The page's language first, any local voice of the
+// same language otherwise; none: no speech, a note shown once, a short beep per cue.
+const lang = (w.document.documentElement.lang || 'en').toLowerCase().split('-')[0];
+const sameLang = v => (v.lang || '').toLowerCase().split(/[-_]/)[0] === lang;
+const pick = () => {
+  if (!('speechSynthesis' in w)) return null;
+  const local = w.speechSynthesis.getVoices().filter(v => v.localService === true && sameLang(v));
+  return local.find(v => v.default) || local[0] || null;
+};
+const beep = () => {
+  try {
+    const ctx = w.__coachCtx || (w.__coachCtx = new (w.AudioContext || w.webkitAudioContext)());
+    const o = ctx.createOscillator(), g = ctx.createGain(), t0 = ctx.currentTime;
+    o.frequency.setValueAtTime(740, t0); g.gain.setValueAtTime(0.2, t0); g.gain.linearRampToValueAtTime(0, t0 + 0.18);
+    o.connect(g).connect(ctx.destination); o.start(t0); o.stop(t0 + 0.2);
+  } catch (e) {}
+};
+const noVoice = () => {
+  if (!w.__coachNoVoiceShown) {
+    w.__coachNoVoiceShown = true;
+    const d = w.document.createElement('div');
+    d.setAttribute('data-testid', 'coach-no-voice');
+    d.setAttribute('role', 'status');
+    d.textContent = NO_VOICE_NOTE;
+    d.style.cssText = 'position:fixed;left:1rem;bottom:1rem;z-index:999999;background:#fff3cd;color:#4a3700;' +
+      'padding:.6rem 1rem;border-radius:.4rem;font:1.1rem sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.25)';
+    w.document.body.appendChild(d);
+  }
+  beep();
+};
+const say = (s, retried) => {
+  const all = 'speechSynthesis' in w ? w.speechSynthesis.getVoices() : [];
+  // Chrome fills the voice list a moment after the page loads: wait once before giving up.
+  if (!all.length && !retried && 'speechSynthesis' in w) {
+    w.__coachTimers.push(w.setTimeout(() => say(s, true), 1000));
+    return;
+  }
+  const voice = pick();
+  if (!voice) { noVoice(); return; }
+  w.speechSynthesis.cancel();
+  const u = new w.SpeechSynthesisUtterance(s);
+  u.voice = voice; u.lang = voice.lang;
+  w.speechSynthesis.speak(u);
+};
 if (counting) {
   // Already counting on this clock: the server's later numbers are the same count.
   if (Date.now() < (w.__coachCountUntil || 0)) return;
@@ -137,8 +181,9 @@ def _audio_script(speak: list[str], tones: list[str], seq: int) -> str:
         }});
       }} catch (e) {{}}
       if (text !== null) {{
-        if (!w.__coachSpeak) w.__coachSpeak = new w.Function('text', 'rest', 'counting', {json.dumps(_SPEAK_IN_PAGE)});
-        w.__coachSpeak(text, rest, counting);
+        if (!w.__coachSpeak) w.__coachSpeak = new w.Function('text', 'rest', 'counting', 'NO_VOICE_NOTE',
+                                                             {json.dumps(_SPEAK_IN_PAGE)});
+        w.__coachSpeak(text, rest, counting, {json.dumps(NO_VOICE_NOTE)});
       }}
     }}
     </script>"""

@@ -169,7 +169,7 @@ def _running(live: LiveSession, settings: dict) -> None:
     st.html(COACH_VIEW_CSS)
     top = st.columns([3, 1])
     with top[1]:
-        if st.button("Stop session", type="primary", use_container_width=True, key="stop"):
+        if st.button("Stop session", type="primary", width="stretch", key="stop"):
             _stopped(live)
     video_col, panel_col = st.columns([1, 1])
     if settings["source"] == "browser":
@@ -298,7 +298,7 @@ def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
     started = time.monotonic()
     for i, (t, image) in enumerate(frames):
         out = live.process(image, t)
-        image_slot.image(out, channels="BGR", use_container_width=True)
+        image_slot.image(out, channels="BGR", width="stretch")
         if i % 3 == 0:
             status = live.status()
             with panel.container():

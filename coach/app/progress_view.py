@@ -48,9 +48,9 @@ def current_plan(store: SessionStore) -> tuple[Plan, str | None]:
 
 
 def _with_numbers(chart: alt.Chart, table: pd.DataFrame, key: str) -> None:
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     with st.expander("Numbers", expanded=False):
-        st.dataframe(table, hide_index=True, use_container_width=True, key=f"numbers_{key}")
+        st.dataframe(table, hide_index=True, width="stretch", key=f"numbers_{key}")
 
 
 def week_section(records: list[SessionRecord], plan: Plan, today: date) -> None:
@@ -70,7 +70,7 @@ def week_section(records: list[SessionRecord], plan: Plan, today: date) -> None:
                            "holds left": d.holds["left"], "holds right": d.holds["right"],
                            "time in position": clock(d.time_in_position),
                            "plan met": "yes" if d.met else "no"} for d in days])
-    st.dataframe(table, hide_index=True, use_container_width=True, key="week_table")
+    st.dataframe(table, hide_index=True, width="stretch", key="week_table")
     st.caption(f"Plan: {plan.describe()} ({stretch_name(plan.stretch)}). Live sessions only: an analysed "
                "video is dated when it was analysed, not when the stretch was done.")
 

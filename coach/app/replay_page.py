@@ -81,7 +81,7 @@ def render() -> None:
         cols = st.columns(min(len(warnings), 6))
         for i, w in enumerate(warnings):
             label = f"{clock(w.start)} {CHECK_TEXT.get(w.check, w.check)}"
-            if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}", use_container_width=True):
+            if cols[i % len(cols)].button(label, key=f"jump_{session_id}_{i}", width="stretch"):
                 st.session_state[key] = jump_moment(frames, times, w.check, float(w.start))
                 st.session_state[f"playing_{session_id}"] = False
     st.toggle("Play", key=f"playing_{session_id}")
@@ -109,7 +109,7 @@ def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video:
     left, right = st.columns([3, 2])
     image = frame_at(video, record["t"]) if video else None
     picture = draw_overlay(image, frame, panel) if image is not None else draw_blank(frame, panel)
-    left.image(picture, channels="BGR", use_container_width=True,
+    left.image(picture, channels="BGR", width="stretch",
                caption=f"{clock(record['t'])} of {clock(float(times[-1]))}"
                + ("" if image is not None else " (no video recorded: skeleton only)"))
     with right:

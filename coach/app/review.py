@@ -117,14 +117,14 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
         st.error(f"This session's recording is damaged and cannot be shown: {exc}")
         return
     if len(frames):
-        st.altair_chart(timeline_chart(frames, holds, warnings), use_container_width=True)
+        st.altair_chart(timeline_chart(frames, holds, warnings), width="stretch")
     st.markdown("**Corrections told**")
     if warnings:
         counted = set(map(id, in_holds(warnings, holds, HoldParams().max_lapse_s)))
         st.dataframe(pd.DataFrame([{"from (s)": round(w.start, 1), "to (s)": None if w.end is None else round(w.end, 1),
                                     "check": CHECK_TEXT.get(w.check, w.check), "cue": w.message,
                                     "in a hold": "yes" if id(w) in counted else "no"}
-                                   for w in warnings]), hide_index=True, use_container_width=True)
+                                   for w in warnings]), hide_index=True, width="stretch")
     else:
         st.write("None.")
     st.markdown("**Holds**")
@@ -136,7 +136,7 @@ def session_view(store: SessionStore, session_id: str, label: str | None = None)
                          "held (s)": round(h.duration, 1), "completed": h.completed,
                          "mean knee": _mean(seg, "knee_angle"), "mean lean": _mean(seg, "trunk_inclination"),
                          "most back rounding": _max(seg, "spine_flexion")})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.write("No holds.")
     _export_and_delete(store, summary, label or summary.id)
@@ -203,7 +203,7 @@ def render() -> None:
     progress_view.week_section(records, plan, today)
     progress_view.trends_section(records, plan, today)
     st.header("Each session")
-    st.dataframe(table.drop(columns=["id"]), hide_index=True, use_container_width=True)
+    st.dataframe(table.drop(columns=["id"]), hide_index=True, width="stretch")
     ids = table["id"].tolist()
     chosen = st.session_state.get("review_session")
     index = ids.index(chosen) if chosen in ids else 0
