@@ -29,21 +29,26 @@ def get_store() -> SessionStore:
     return SessionStore()
 
 
-def status_panel(panel: PanelState, container=None) -> None:
+def status_panel(panel: PanelState, container=None, scale: float = 1.0) -> None:
     """The big panel beside the video, readable from 2-3 m (at a 1500 px window: the cue 64 px,
     the timer 128 px, the counters 40 px); everything on it is the one PanelState the video
-    banner and the speech also read."""
+    banner and the speech also read. ``scale``: Replay is read at a desk, in a narrow column,
+    where 64 px cues wrapped to four lines and pushed the timer and checks below the fold."""
     c = container or st
+
+    def rem(size: float) -> str:
+        return f"{size * scale:g}rem"
+
     colour = "#c0392b" if panel.cue_kind == "correction" else "#1f4e79"
     unit = f"<span style='font-size:0.4em'> {html.escape(panel.timer_unit)}</span>" if panel.timer_unit else ""
     c.markdown(
         f"""<div data-testid="coach-panel" style="font-family:sans-serif">
-        <div data-testid="coach-cue" style="background:{colour};color:white;font-size:4rem;font-weight:700;
+        <div data-testid="coach-cue" style="background:{colour};color:white;font-size:{rem(4)};font-weight:700;
              padding:0.4rem 0.7rem;border-radius:0.4rem;line-height:1.1">{html.escape(panel.cue)}</div>
-        <div data-testid="coach-timer" style="font-size:8rem;font-weight:800;line-height:1;margin-top:0.3rem">{html.escape(panel.timer)}{unit}</div>
-        <div style="font-size:1.8rem;color:#444">{html.escape(panel.sub)}</div>
-        <div data-testid="coach-counters" style="font-size:2.5rem;line-height:1.2;margin-top:0.4rem">{html.escape(panel.counters)}</div>
-        <div data-testid="coach-phase" style="font-size:1.5rem;color:#555">{html.escape(panel.phase)}</div>
+        <div data-testid="coach-timer" style="font-size:{rem(8)};font-weight:800;line-height:1;margin-top:0.3rem">{html.escape(panel.timer)}{unit}</div>
+        <div style="font-size:{rem(1.8)};color:#444">{html.escape(panel.sub)}</div>
+        <div data-testid="coach-counters" style="font-size:{rem(2.5)};line-height:1.2;margin-top:0.4rem">{html.escape(panel.counters)}</div>
+        <div data-testid="coach-phase" style="font-size:{rem(1.5)};color:#555">{html.escape(panel.phase)}</div>
         </div>""",
         unsafe_allow_html=True,
     )
@@ -60,7 +65,7 @@ def status_panel(panel: PanelState, container=None) -> None:
                       "fault": "<b style='color:#c0392b'>&#10007;</b>"}.get(line.verdict, "<b style='color:#999'>?</b>")
             marks.append(f"<span data-check='{line.name}' data-verdict='{line.verdict}'>{symbol} "
                          f"{html.escape(line.label)}</span>")
-        c.markdown("<div style='font-size:1.8rem;line-height:1.3'>" + "<br>".join(marks) + "</div>",
+        c.markdown(f"<div style='font-size:{rem(1.8)};line-height:1.3'>" + "<br>".join(marks) + "</div>",
                    unsafe_allow_html=True)
 
 

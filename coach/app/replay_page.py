@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import streamlit as st
 
@@ -109,8 +112,20 @@ def _player(frames: list[dict], times: np.ndarray, completed: np.ndarray, video:
     left, right = st.columns([3, 2])
     image = frame_at(video, record["t"]) if video else None
     picture = draw_overlay(image, frame, panel) if image is not None else draw_blank(frame, panel)
-    left.image(picture, channels="BGR", width="stretch",
-               caption=f"{clock(record['t'])} of {clock(float(times[-1]))}"
+    caption = (f"{clock(record['t'])} of {clock(float(times[-1]))}"
                + ("" if image is not None else " (no video recorded: skeleton only)"))
+    left.markdown(frame_html(picture, caption), unsafe_allow_html=True)
     with right:
-        status_panel(panel)
+        status_panel(panel, scale=0.5)
+
+
+def frame_html(picture: np.ndarray, caption: str) -> str:
+    """The frame inline, as a JPEG data URI: st.image hands the browser a /media URL that the
+    next tick of the player may already have dropped (30 404s in a minute of scrubbing)."""
+    ok, jpeg = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    if not ok:
+        raise ValueError("the replay frame could not be encoded")
+    data = base64.b64encode(jpeg.tobytes()).decode("ascii")
+    return (f"<figure data-testid='coach-replay-frame' style='margin:0'><img alt='{html.escape(caption)}' "
+            f"src='data:image/jpeg;base64,{data}' style='width:100%;height:auto;display:block'>"
+            f"<figcaption style='color:#555;font-size:0.9rem'>{html.escape(caption)}</figcaption></figure>")

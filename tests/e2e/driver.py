@@ -350,7 +350,7 @@ class Run:
         self.art = Path(config["artifacts"])
         # The machine's load: latency on a 2-core machine depends on what else runs.
         self.results: dict = {"errors": [], "screenshots": [], "runs": {}, "cpus": os.cpu_count(),
-                              "requests": 0, "foreign_requests": [],
+                              "requests": 0, "foreign_requests": [], "bad_responses": [], "console_errors": [],
                               "loadavg_start": os.getloadavg()}
         self.t0 = time.monotonic()
 
@@ -397,7 +397,7 @@ class Run:
         page.goto(f"{self.base}/replay", wait_until="domcontentloaded")
         page.get_by_role("heading", name="Replay", exact=True).wait_for(timeout=30_000)
         page.wait_for_function(
-            "() => [...document.images].some(i => i.src.includes('/media/') && i.naturalWidth > 0)",
+            "() => [...document.querySelectorAll(\"[data-testid='coach-replay-frame'] img\")].some(i => i.naturalWidth > 0)",
             timeout=30_000, polling=300)
 
     def check_loads(self, page: Page) -> None:
@@ -409,6 +409,22 @@ class Run:
             except Exception as exc:  # a frame that went away meanwhile
                 log("could not read the loads of a frame:", str(exc)[:100])
         self.results["pages_checked"] = self.results.get("pages_checked", 0) + 1
+
+    def watch(self, context) -> None:
+        """Every response of the app's origin that failed (4xx/5xx) and every console error of
+        every page of ``context``: the test allows none but Streamlit's own known ones."""
+        def response(r) -> None:
+            if r.status >= 400 and r.url.startswith(self.base + "/"):
+                self.results["bad_responses"].append(f"{r.status} {r.url[len(self.base):][:200]}")
+
+        def console(m) -> None:
+            if m.type == "error":
+                self.results["console_errors"].append(m.text[:300])
+
+        context.on("response", response)
+        context.on("page", lambda p: p.on("console", console))
+        for page in context.pages:
+            page.on("console", console)
 
     def note_request(self, url: str) -> None:
         same = url.startswith((self.base + "/", self.base.replace("http", "ws", 1) + "/")) or \
@@ -467,6 +483,7 @@ class Run:
         # Every request the pages make (frames and the component iframe included): the page
         # may load nothing from another origin.
         context.on("request", lambda req: self.note_request(req.url))
+        self.watch(context)
         page = context.new_page()
         page.on("websocket", lambda ws: self.note_request(ws.url))
         self.page = page
@@ -647,7 +664,7 @@ class Run:
 
             self.open_replay(page)
             r["replay_images"] = page.evaluate(
-                "() => [...document.images].filter(i => i.src.includes('/media/') && i.naturalWidth > 0)"
+                "() => [...document.querySelectorAll(\"[data-testid='coach-replay-frame'] img\")].filter(i => i.naturalWidth > 0)"
                 ".map(i => [i.naturalWidth, i.naturalHeight])")
             r["replay_panel"] = page.evaluate(PANEL)
             page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
@@ -712,6 +729,7 @@ class Run:
         context = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
             page = context.new_page()
+            self.watch(page.context)
             page.goto(f"{self.base}/sessions", wait_until="domcontentloaded")
             page.get_by_role("heading", name="Sessions", exact=True).wait_for(timeout=30_000)
             count = page.locator('[data-testid="coach-session-count"]')
