@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
+import pytest
 from synthetic import HEIGHT, WIDTH, measured_params, seated_person
 
 from coach.coaching.engine import Engine as _Engine
@@ -114,3 +115,21 @@ def test_before_the_first_hold_the_list_shows_what_the_guidance_names():
     assert frame.phase == "positioning" and not frame.shown_faults
     assert panel.cue == "To start the timer: straighten your knee" and panel.cue_kind == "guidance"
     assert knee_said(panel) == (True, True, True)
+
+
+@pytest.mark.parametrize("size", [0.6, 0.7, 1.2])
+def test_a_label_halo_hugs_its_text_with_no_offset_ghost(size):
+    """Issue 22: the skeleton's labels had an offset dark copy (the dark outline drawn thicker
+    came out with wider glyphs and drifted right of the white text)."""
+    import cv2
+
+    from coach.present.overlay import _text
+
+    img = np.full((80, 520, 3), (90, 120, 150), np.uint8)
+    _text(img, "lean 24  back rounding 0", (10, 50), size)
+    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    white_x = np.nonzero((grey > 220).any(axis=0))[0]
+    dark_x = np.nonzero((grey < 40).any(axis=0))[0]
+    reach = max(2, int(round(size * 2))) + 2
+    assert dark_x.max() - white_x.max() <= reach, (dark_x.max(), white_x.max())
+    assert white_x.min() - dark_x.min() <= reach

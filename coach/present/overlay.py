@@ -103,9 +103,18 @@ def paint_spec(out: np.ndarray, spec: dict, color: str = "bgr") -> np.ndarray:
     return out
 
 
+_HALO = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
+
+
 def _text(image: np.ndarray, text: str, org: tuple[int, int], size: float) -> None:
+    """White text with a dark halo, legible on any background. The halo is the same text at
+    the same weight shifted a pixel or two each way: a thicker dark copy beneath was drawn
+    with wider glyphs by this OpenCV's font engine and showed as an offset ghost (issue 22)."""
     thickness = max(1, int(round(size * 2)))
-    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0), thickness + 3, cv2.LINE_AA)
+    step = max(1, int(round(size * 2)))
+    for dx, dy in _HALO:
+        cv2.putText(image, text, (org[0] + dx * step, org[1] + dy * step), cv2.FONT_HERSHEY_SIMPLEX, size,
+                    (0, 0, 0), thickness, cv2.LINE_AA)
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
