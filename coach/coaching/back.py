@@ -79,7 +79,7 @@ class BackCalibration:
             self._upright_profile.append(np.concatenate([np.asarray(features[:PROFILE], float),
                                                          upright_pose(xy, side)]))
             if self._upright_profile.filled(self.params.baseline_min_s):
-                self.profile_baseline = np.nanmedian(np.array(list(self._upright_profile)), axis=0)
+                self.profile_baseline = _column_medians(np.array(list(self._upright_profile)))
         if self.model is not None:
             return self._learned(xy, t, features, side)
         flexion = math.nan
@@ -111,3 +111,12 @@ class BackCalibration:
             else:
                 self.unclear = True
         return Back(flexion, self.view_ok, self.unclear)
+
+
+def _column_medians(rows: np.ndarray) -> np.ndarray:
+    """Median of each column over its finite values; NaN where a column was never seen (a
+    part hidden all through the upright sitting), without numpy's all-NaN warning."""
+    seen = np.isfinite(rows).any(axis=0)
+    out = np.full(rows.shape[1], np.nan)
+    out[seen] = np.nanmedian(rows[:, seen], axis=0)
+    return out
