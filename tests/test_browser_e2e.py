@@ -131,7 +131,7 @@ def test_a_camera_that_stops_ends_and_saves_the_session_by_itself(results):
     assert waited is not None, "no checkout after the camera stopped"
     print(f"\ncamera stopped: checkout {waited} s later")
     assert waited <= 20, waited
-    assert re.match(r"Session saved: \d+ holds completed", run.get("saved_text", "")), run.get("saved_text")
+    assert re.match(r"Session saved: \d+ holds? completed", run.get("saved_text", "")), run.get("saved_text")
 
 
 def test_kill_9_mid_session_then_restart_loses_no_session(results):
@@ -159,7 +159,10 @@ STREAMLIT_7074 = re.compile(r"404 /[a-z]+/_stcore/(health|host-config)$")
 def test_no_failed_request_and_no_console_error_from_the_app(results):
     bad = [r for r in results.get("bad_responses", []) if not STREAMLIT_7074.fullmatch(r)]
     assert not bad, bad
-    assert not results.get("console_errors"), results["console_errors"]
+    # The console reports the same #7074 probes as "Failed to load resource ... 404".
+    errors = [e for e in results.get("console_errors", [])
+              if not (" 404 " in e and STREAMLIT_7074.fullmatch("404 " + e.rsplit(" @ ", 1)[-1]))]
+    assert not errors, errors
 
 
 def test_the_app_log_has_no_deprecation_warning(results):
@@ -201,7 +204,7 @@ def test_hold_timer_counts_and_a_hold_completes(results):
 
 def test_session_saved_listed_and_replayable(results):
     run = _run(results, "good")
-    assert re.match(r"Session saved: [1-9]\d* holds completed", run.get("saved_text", "")), run.get("saved_text")
+    assert re.match(r"Session saved: [1-9]\d* holds? completed", run.get("saved_text", "")), run.get("saved_text")
     assert run.get("summary_buttons") == ["New session", "Review this session"]
     assert run.get("sessions_no_sessions_text") == 0
     assert re.search(r"\d\d:\d\d:\d\d · Seated hamstring stretch on a chair · [1-9]\d* holds? · \d+:\d\d",

@@ -110,10 +110,13 @@ SOUND_SPY = """
   const note = (kind, value) => {
     try { const top = window.top; (top.__coachSounds = top.__coachSounds || []).push({kind, value}); } catch (e) {}
   };
-  if (window.speechSynthesis) {
-    const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
-    window.speechSynthesis.speak = u => { note('speech', u.text); try { return speak(u); } catch (e) {} };
-  }
+  // Headless Chromium has no voice at all: this stands for a laptop with one local English
+  // voice (the app speaks only with a local voice; tests/test_browser_speech.py covers none).
+  Object.defineProperty(window, 'speechSynthesis', {configurable: true, value: {
+    getVoices: () => [{name: 'Local English', lang: 'en-US', localService: true, default: true}],
+    cancel: () => {}, speak: u => note('speech', u.text),
+  }});
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; this.voice = null; this.lang = ''; };
   const AC = window.AudioContext || window.webkitAudioContext;
   if (AC) {
     const create = AC.prototype.createOscillator;
@@ -419,7 +422,10 @@ class Run:
 
         def console(m) -> None:
             if m.type == "error":
-                self.results["console_errors"].append(m.text[:300])
+                # A failed load names its URL only in the message's location.
+                url = (m.location or {}).get("url", "")
+                where = url[len(self.base):] if url.startswith(self.base + "/") else url
+                self.results["console_errors"].append(f"{m.text[:300]} @ {where[:200]}")
 
         context.on("response", response)
         context.on("page", lambda p: p.on("console", console))
@@ -583,7 +589,7 @@ class Run:
         button(page, "Save and finish").wait_for(timeout=30_000)
         self.shot(page, f"{name}-4-checkout")
         button(page, "Save and finish").click()
-        saved = alert(page, "Success", re.compile(r"Session saved: \d+ holds completed"))
+        saved = alert(page, "Success", re.compile(r"Session saved: \d+ holds? completed"))
         saved.wait_for(timeout=30_000)
         out["saved_text"] = saved.inner_text()
         # Both buttons come in the same script run, one after the other: wait for the later
