@@ -70,29 +70,60 @@ EXERCISES = ["seated-chair", "seated-chair-soft-knee", "seated-floor", "supine-t
 
 
 @main.command()
-@click.argument("video", type=click.Path(path_type=Path))
+@click.argument("videos", nargs=-1, required=True)
 @click.option("--exercise", required=True, help=f"Stretch id: {', '.join(EXERCISES)}.")
 @click.option("--side", type=click.Choice(["left", "right", "auto"]), default="auto", show_default=True,
               help="The stretched leg first; auto detects it.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
-              help="Write the analysis (schema coach.analysis/1) here.")
+              help="One video: write its analysis (schema coach.analysis/1) here.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="A batch: one NAME.analysis.json per video here, and summary.csv. Implied "
+                   "(./analyses) when more than one video is given.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Videos analysed at once, one pose model each (default: this machine's cores).")
+@click.option("--force", is_flag=True, help="Analyse again the videos whose output is already there.")
 @click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
 @click.option("--hold", "hold_s", type=float, default=None, help="Hold time in seconds (default: the stretch's).")
 @click.option("--reps", type=int, default=None, help="Repetitions per side (default: the stretch's).")
 @click.option("--rest", "rest_s", type=float, default=None, help="Rest between holds in seconds.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model: str,
-            hold_s: float | None, reps: int | None, rest_s: float | None, quiet: bool) -> None:
-    """Analyse a recorded VIDEO of a stretch: holds, time in position, warnings."""
-    from coach.coaching.analysis import analyze_video, format_summary, write_json
-    from coach.pose.models import ModelFileError
-    from coach.pose.video import VideoError, probe
+def analyze(videos: tuple[str, ...], exercise: str, side: str, json_out: Path | None, out_dir: Path | None,
+            workers: int | None, force: bool, model: str, hold_s: float | None, reps: int | None,
+            rest_s: float | None, quiet: bool) -> None:
+    """Analyse recorded videos of a stretch: holds, time in position, warnings.
+
+    VIDEOS are files, folders (searched for videos) or glob patterns. One video prints its
+    summary; several (or --out) make a batch: an analysis per video in the --out folder, a
+    summary table (printed, and summary.csv there), finished ones skipped unless --force,
+    a bad file a row with its error."""
+    from coach.batch.jobs import expand
     from coach.rules.stretches import get_stretch
 
     try:
         get_stretch(exercise)
+    except ValueError as exc:
+        raise CoachError(str(exc)) from None
+    paths = expand(list(videos))
+    if not paths:
+        raise CoachError(f"no video found in {' '.join(videos)}")
+    if len(paths) == 1 and out_dir is None:
+        _analyze_one(paths[0], exercise, side, json_out, model, hold_s, reps, rest_s, quiet)
+        return
+    if json_out is not None:
+        raise CoachError("--json is for one video; a batch writes one analysis per video into --out")
+    _analyze_batch(paths, out_dir or Path("analyses"), workers, force, quiet,
+                   exercise, side, model, hold_s, reps, rest_s)
+
+
+def _analyze_one(video: Path, exercise: str, side: str, json_out: Path | None, model: str,
+                 hold_s: float | None, reps: int | None, rest_s: float | None, quiet: bool) -> None:
+    from coach.coaching.analysis import analyze_video, format_summary, write_json
+    from coach.pose.models import ModelFileError
+    from coach.pose.video import VideoError, probe
+
+    try:
         total = probe(video).frames
-    except (ValueError, VideoError) as exc:
+    except VideoError as exc:
         raise CoachError(str(exc)) from None
     with click.progressbar(length=max(total, 1), label="analysing", file=sys.stderr,
                            hidden=quiet or not sys.stderr.isatty()) as bar:
@@ -116,6 +147,36 @@ def analyze(video: Path, exercise: str, side: str, json_out: Path | None, model:
     if nobody:
         raise CoachError(f"nobody in view in any of the {doc['summary']['frames']} frames of {video}: "
                          "film the whole body, side-on")
+
+
+def _analyze_batch(paths: list[Path], out_dir: Path, workers: int | None, force: bool, quiet: bool,
+                   exercise: str, side: str, model: str, hold_s: float | None, reps: int | None,
+                   rest_s: float | None) -> None:
+    from coach.batch import runner
+    from coach.batch.jobs import plan
+    from coach.batch.table import to_csv, to_text
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoachError(f"could not create {out_dir}: {exc.strerror or exc}") from None
+    jobs = plan(paths, out_dir)
+    settings = runner.Settings(exercise, side, model, hold_s, reps, rest_s)
+    workers = workers or runner.default_workers()
+    with click.progressbar(length=len(jobs), label=f"analysing {len(jobs)} videos on {workers} workers",
+                           file=sys.stderr, hidden=quiet or not sys.stderr.isatty()) as bar:
+        outcomes = runner.run(jobs, settings, workers, force=force, done=lambda _o: bar.update(1))
+    click.echo(to_text(outcomes))
+    summary = out_dir / "summary.csv"
+    try:
+        summary.write_text(to_csv(outcomes))
+    except OSError as exc:
+        raise CoachError(f"could not write {summary}: {exc.strerror or exc}") from None
+    skipped = sum(o.skipped for o in outcomes)
+    click.echo(f"wrote {summary}" + (f" ({skipped} already analysed, kept; --force redoes them)" if skipped else ""))
+    failed = sum(o.error is not None for o in outcomes)
+    if failed:
+        raise CoachError(f"{failed} of {len(outcomes)} videos have no analysis or no person: see the error column")
 
 
 @main.command()

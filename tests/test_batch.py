@@ -1,0 +1,131 @@
+"""`coach analyze` on many videos (issue 23): inputs, resumable outputs, error rows, the same
+bytes on one core and on every core, and a worker killed mid-batch."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coach.batch import runner
+from coach.batch.jobs import expand, plan
+from coach.batch.table import to_text
+
+REPO = Path(__file__).resolve().parents[1]
+SHORT = REPO / "sample_videos" / "seated-chair_left_short.mp4"
+LONG = REPO / "sample_videos" / "seated-chair_left_good.mp4"
+COACH = [sys.executable, "-m", "coach.cli"]
+
+
+def test_inputs_are_files_folders_and_globs_each_once(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "deep").mkdir()
+    for p in ("a/one.mp4", "a/deep/two.MOV", "a/notes.txt", "three.mp4"):
+        (tmp_path / p).write_bytes(b"x")
+    got = expand([str(tmp_path / "a"), str(tmp_path / "*.mp4"), str(tmp_path / "three.mp4"),
+                  str(tmp_path / "missing.mp4")])
+    assert got == [tmp_path / "a/deep/two.MOV", tmp_path / "a/one.mp4", tmp_path / "three.mp4",
+                   tmp_path / "missing.mp4"]  # the missing one stays, to be reported as a row
+
+
+def test_two_videos_of_one_name_get_two_outputs(tmp_path):
+    jobs = plan([Path("x/clip.mp4"), Path("y/clip.mp4"), Path("z/other.mp4")], tmp_path)
+    outs = [j.out.name for j in jobs]
+    assert len(set(outs)) == 3 and outs[2] == "other.analysis.json"
+    assert all(o.startswith("clip-") for o in outs[:2])
+
+
+def _batch(args, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(COACH + ["analyze", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_a_batch_writes_an_analysis_per_video_a_summary_and_an_error_row(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SHORT, src / "a.mp4")
+    shutil.copy(SHORT, src / "b.mp4")
+    (src / "broken.mp4").write_bytes(b"not a video at all")
+    out = tmp_path / "out"
+    first = _batch([str(src), "--exercise", "seated-chair", "--out", str(out), "--workers", "2"], tmp_path)
+    print(first.stdout, first.stderr)
+    assert first.returncode == 1 and "1 of 3 videos" in first.stderr  # the batch went on past it
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [Path(r["file"]).name for r in rows] == ["a.mp4", "b.mp4", "broken.mp4"]
+    assert rows[0]["frames"] == "38" and rows[0]["error"] == "" and rows[0]["warnings_hip_hinge"] == "0"
+    assert "not a readable video" in rows[2]["error"] and rows[2]["output"] == ""
+    assert (out / "a.analysis.json").is_file() and (out / "b.analysis.json").is_file()
+    assert "not a readable video" in first.stdout  # the printed table has the same rows
+    # Resumable: what is finished is kept, not analysed again.
+    stamp = (out / "a.analysis.json").stat().st_mtime_ns
+    again = _batch([str(src / "a.mp4"), str(src / "b.mp4"), "--exercise", "seated-chair", "--out", str(out)], tmp_path)
+    assert again.returncode == 0 and "2 already analysed" in again.stdout, again.stdout + again.stderr
+    assert (out / "a.analysis.json").stat().st_mtime_ns == stamp
+    forced = _batch([str(src / "a.mp4"), "--exercise", "seated-chair", "--out", str(out), "--force"], tmp_path)
+    assert forced.returncode == 0 and (out / "a.analysis.json").stat().st_mtime_ns != stamp
+
+
+def test_one_core_and_every_core_write_the_same_bytes(tmp_path):
+    videos = []
+    for name in ("a", "b", "c"):
+        videos.append(tmp_path / f"{name}.mp4")
+        shutil.copy(SHORT, videos[-1])
+    settings = runner.Settings("seated-chair")
+    serial = runner.run(plan(videos, tmp_path / "serial"), settings, workers=1)
+    pooled = runner.run(plan(videos, tmp_path / "pooled"), settings, workers=2)
+    assert all(o.error is None for o in serial + pooled), [o.error for o in serial + pooled]
+    for a, b in zip(serial, pooled):
+        assert a.job.out.read_bytes() == b.job.out.read_bytes(), a.job.video
+    assert "seated-chair" in to_text(serial)
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
+    """SIGKILL one worker while it analyses: the rest finishes, the lost video is analysed
+    again in a new pool, every row has its analysis."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(LONG, src / f"{name}.mp4")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(COACH + ["analyze", str(src), "--exercise", "seated-chair", "--out", str(out),
+                                     "--workers", "2", "--model", "lite", "--quiet"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victim = None
+    deadline = time.monotonic() + 120
+    while victim is None and time.monotonic() < deadline and proc.poll() is None:
+        # The pool's workers are the grandchildren's siblings: the CLI's children, minus the
+        # spawn machinery's resource tracker, once they have had time to load a model.
+        workers = [p for p in _children(proc.pid)
+                   if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
+        if len(workers) >= 2:
+            time.sleep(3.0)
+            victim = workers[0]
+            os.kill(victim, signal.SIGKILL)
+        else:
+            time.sleep(0.2)
+    stdout, stderr = proc.communicate(timeout=600)
+    print(stdout, stderr)
+    assert victim is not None, "no worker to kill"
+    assert proc.returncode == 0, stderr
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert len(rows) == 3 and all(r["error"] == "" and r["output"] for r in rows), rows
+    assert all((out / f"{n}.analysis.json").is_file() for n in "abc")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nowhere/*.mp4"], "no video found"),
+])
+def test_nothing_to_analyse_is_one_clear_line(tmp_path, args, message):
+    res = _batch([*args, "--exercise", "seated-chair"], tmp_path)
+    assert res.returncode != 0 and message in res.stderr, res.stderr
