@@ -430,8 +430,41 @@ def bench_all(video: Path, exercise: str, frames: int, memory_frames: int, e2e_r
                       memory_frames=memory_frames, e2e_results=e2e_results)
     from coach.lab.latency import kept_section
 
-    kept = kept_section(out)  # `coach bench e2e`'s table, measured separately, stays
-    out.write_text(text.rstrip() + ("\n\n" + kept + "\n" if kept else "\n"))
+    from coach.lab.batch_bench import END as BATCH_END
+    from coach.lab.batch_bench import START as BATCH_START
+
+    # `coach bench e2e`'s and `coach bench batch`'s tables, measured separately, stay.
+    kept = [k for k in (kept_section(out), kept_section(out, BATCH_START, BATCH_END)) if k]
+    out.write_text(text.rstrip() + "".join("\n\n" + k for k in kept) + "\n")
+    click.echo(f"wrote {out}", err=True)
+
+
+@bench.command("batch")
+@_bench_options
+@click.option("--copies", default=4, show_default=True, help="Copies of the clip in the batch.")
+@click.option("--workers", "worker_counts", multiple=True, type=click.IntRange(min=1),
+              help="Worker counts to compare (default: 1 and this machine's cores).")
+@click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
+@click.option("--render-frames", default=20, show_default=True,
+              help="Frames of a corpus clip rendered to cost the corpus (0: skip; needs .venv-render).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("BENCHMARKS.md"), show_default=True)
+def bench_batch(video: Path, exercise: str, copies: int, worker_counts: tuple[int, ...], model: str,
+                render_frames: int, out: Path) -> None:
+    """A batch of recordings on one worker and on every core, and the projection to 1,000 hours
+    and a 2,000-clip corpus (issue 23); the table goes into OUT, section 7."""
+    from coach.batch.runner import default_workers
+    from coach.lab import batch_bench
+    from coach.lab.latency import write_section
+
+    if not video.exists():
+        raise CoachError(f"{video}: no such clip")
+    counts = tuple(sorted(set(worker_counts or (1, default_workers()))))
+    report = batch_bench.bench_batch(video, exercise, copies, counts, model)
+    render = batch_bench.time_render(render_frames) if render_frames else None
+    section = batch_bench.format_section(report, " ".join(["coach", *sys.argv[1:]]),
+                                         render[0] if render else None, render[1] if render else 0.0)
+    click.echo(section)
+    write_section(out, section, batch_bench.START, batch_bench.END)
     click.echo(f"wrote {out}", err=True)
 
 

@@ -129,3 +129,17 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
 def test_nothing_to_analyse_is_one_clear_line(tmp_path, args, message):
     res = _batch([*args, "--exercise", "seated-chair"], tmp_path)
     assert res.returncode != 0 and message in res.stderr, res.stderr
+
+
+def test_the_benchmark_section_reports_the_ratio_and_the_projection():
+    from coach.lab.batch_bench import END, START, format_section
+
+    report = {"video": "clip.mp4", "video_s": 36.0, "video_frames": 540, "copies": 4, "model": "full",
+              "date": "2026-12-06 17:00 UTC", "machine": {"nproc": 2},
+              "runs": [{"workers": 1, "seconds": 48.0, "identical": True, "cores_busy": 1.0, "x_real_time": 3.0},
+                       {"workers": 2, "seconds": 24.0, "identical": True, "cores_busy": 2.0, "x_real_time": 6.0}]}
+    text = format_section(report, "coach bench batch", 0.05, 500.0)
+    assert text.startswith(START) and text.endswith(END)
+    assert "**2.00x** (met" in text
+    # 1,000 h at 6x real time on one machine: 166.7 h = 6.9 days; on 50: 3.3 h.
+    assert "| 1,000 h of recordings | 6.9 days | 3.3 h |" in text

@@ -138,23 +138,24 @@ def format_section(report: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into ``path`` in place of the previous one (or at the end)."""
+def write_section(path: Path, section: str, start: str = START, end: str = END) -> None:
+    """Put ``section`` into ``path`` in place of the previous one between ``start`` and
+    ``end`` (or at the end)."""
     text = path.read_text() if path.exists() else ""
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
+    if start in text and end in text:
+        head, _, rest = text.partition(start)
+        _, _, tail = rest.partition(end)
         text = head + section + tail
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)
 
 
-def kept_section(path: Path) -> str | None:
+def kept_section(path: Path, start: str = START, end: str = END) -> str | None:
     """The section as it stands in ``path`` (`coach bench all` rewrites the file and keeps it)."""
     text = path.read_text() if path.exists() else ""
-    if START in text and END in text:
-        return START + text.partition(START)[2].partition(END)[0] + END
+    if start in text and end in text:
+        return start + text.partition(start)[2].partition(end)[0] + end
     return None
 
 
