@@ -320,16 +320,20 @@ def corpus() -> None:
 @click.option("--keep-video", is_flag=True, help="Keep the rendered videos (in data/corpus-render).")
 @click.option("--no-render", is_flag=True, help="Only store clips already rendered (a render runs elsewhere).")
 @click.option("--clip", "names", multiple=True, help="Only these clips.")
-def corpus_build(out: Path | None, keep_video: bool, no_render: bool, names: tuple[str, ...]) -> None:
-    """Render (in .venv-render) and store every corpus clip not stored yet; resumable."""
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Clips rendered and stored at once (default: this machine's cores).")
+def corpus_build(out: Path | None, keep_video: bool, no_render: bool, names: tuple[str, ...],
+                 workers: int | None) -> None:
+    """Render (in .venv-render) and store every corpus clip not stored yet, on every core; resumable."""
     import subprocess
 
+    from coach.batch.pool import default_workers
     from coach.lab.corpus import CORPUS_DIR, build
 
     try:
         added = build(out or CORPUS_DIR, names=list(names) or None, keep_video=keep_video, render=not no_render,
-                      log=click.echo)
-    except (FileNotFoundError, ValueError, subprocess.CalledProcessError) as exc:
+                      log=click.echo, workers=workers or default_workers())
+    except (FileNotFoundError, ValueError, RuntimeError, subprocess.CalledProcessError) as exc:
         raise CoachError(str(exc)) from None
     click.echo(f"added {added} clip(s)")
 

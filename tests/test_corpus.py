@@ -139,3 +139,39 @@ def test_truth_holds_follow_the_stretchs_own_checks() -> None:
         {"side": "left", "start": 0.0, "end": 1.0}, {"side": "left", "start": 2.0, "end": 3.0}]
     # Under 1 s in position makes no hold.
     assert true_holds(frames[:9], "left", 10.0, strap.checks, True) == []
+
+
+def test_building_on_every_core_stores_the_same_clips_as_one_core(tmp_path: Path) -> None:
+    """The corpus through the batch runner: a stand-in renderer (the real one needs
+    .venv-render and a minute a clip) writes each clip as a short sample video with a stored
+    truth; two workers store what one stores, byte for byte, and a second build adds nothing."""
+    import gzip
+    import json
+    import sys
+
+    from coach.lab.corpus import CORPUS_DIR, build
+
+    names = sorted(p.name[: -len(".json.gz")] for p in CORPUS_DIR.glob("*.json.gz"))[:2]
+    truths = tmp_path / "truths"
+    truths.mkdir()
+    for name in names:
+        (truths / f"{name}.json").write_bytes(gzip.decompress((CORPUS_DIR / f"{name}.json.gz").read_bytes()))
+    fake = tmp_path / "render-python"
+    fake.write_text(f"""#!{sys.executable}
+import shutil, sys
+from pathlib import Path
+args = sys.argv[2:]
+out = Path(args[args.index("--out") + 1])
+for name in [a for a in args if not a.startswith("--") and a != str(out)]:
+    shutil.copy({str(Path(__file__).resolve().parents[1] / "sample_videos" / "seated-chair_left_short.mp4")!r}, out / (name + ".mp4"))
+    shutil.copy(Path({str(truths)!r}) / (name + ".json"), out / (name + ".json"))
+""")
+    fake.chmod(0o755)
+    stores = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        assert build(out, tmp_path / f"render{workers}", fake, names=names, log=lambda _: None, workers=workers) == 2
+        assert build(out, tmp_path / f"render{workers}", fake, names=names, log=lambda _: None, workers=workers) == 0
+        stores[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        assert not list((tmp_path / f"render{workers}").iterdir())  # the videos are not kept
+    assert len(stores[1]) == 4 and stores[1] == stores[2]

@@ -1,25 +1,17 @@
-"""Run a batch of analyses on every core: one worker process per core, each with its own pose
-model, a video at a time; the caller writes every result into its own folder.
-
-A bad video is an error row and never stops the batch. A worker that dies (killed, out of
-memory) breaks Python's process pool: the videos it had not finished go to a new pool, and a
-video that was lost twice is reported rather than retried forever.
-"""
+"""A batch of analyses on every core (coach.batch.pool): one worker process per core, each
+with its own pose model, a video at a time; the caller writes every result into its own
+folder. A bad video is an error row and never stops the batch."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from coach.batch.jobs import Job, finished
+from coach.batch.pool import default_workers, run_each
 
-LOST_TWICE = "the worker analysing it died twice (killed, or out of memory)"
+__all__ = ["Outcome", "Settings", "analyse_one", "default_workers", "run"]
 
 
 @dataclass(frozen=True)
@@ -53,17 +45,11 @@ def analyse_one(video: str, settings: Settings) -> tuple[dict | None, str | None
                             hold_s=settings.hold_s, reps=settings.reps, rest_s=settings.rest_s)
     except (VideoError, ModelFileError, ValueError, OSError) as exc:
         return None, " ".join(str(exc).split()) or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - a file nobody foresaw: its row says what broke, the batch goes on
+        return None, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     if not doc["summary"]["frames_with_person"]:
         return doc, f"nobody in view in any of its {doc['summary']['frames']} frames: film the whole body, side-on"
     return doc, None
-
-
-def default_workers() -> int:
-    """The cores this process may use (a container's CPU limit, not the host's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = False,
@@ -93,34 +79,9 @@ def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = Fals
             todo.append(job)
     if todo:
         todo[0].out.parent.mkdir(parents=True, exist_ok=True)
-    if workers <= 1:
-        for job in todo:
-            finish(Outcome(job, *analyse_one(str(job.video), settings)))
-    else:
-        _pooled(todo, settings, workers, finish)
+    by_video = {str(job.video): job for job in todo}
+
+    def ended(video: str, result: tuple[dict | None, str | None] | None, lost: str | None) -> None:
+        finish(Outcome(by_video[video], *(result if result is not None else (None, lost))))
+    run_each(analyse_one, list(by_video), workers, (settings,), ended)
     return [outcomes[j.video] for j in jobs]
-
-
-def _pooled(todo: list[Job], settings: Settings, workers: int, finish: Callable[[Outcome], None]) -> None:
-    # spawn, not fork: a forked child would inherit MediaPipe's and the caller's threads.
-    context = multiprocessing.get_context("spawn")
-    lost: Counter[Path] = Counter()
-    while todo:
-        retry = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-            futures = {pool.submit(analyse_one, str(job.video), settings): job for job in todo}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    # Every unfinished video of the pool lands here, not only the one whose
-                    # worker died: each gets one more try in a new pool.
-                    lost[job.video] += 1
-                    if lost[job.video] >= 2:
-                        finish(Outcome(job, None, LOST_TWICE))
-                    else:
-                        retry.append(job)
-                    continue
-                finish(Outcome(job, *result))
-        todo = retry

@@ -67,7 +67,7 @@ def write_truth(path: Path, truth: dict) -> None:
 
 def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_python: Path = RENDER_PYTHON,
           names: list[str] | None = None, keep_video: bool = False, batch: int = 4, render: bool = True,
-          log: Callable[[str], None] = print) -> int:
+          log: Callable[[str], None] = print, workers: int = 1) -> int:
     """Render and store every clip of ``names`` (default: the whole corpus) not stored yet.
 
     Resumable: a clip counts as done once its two files exist; killing the build loses at
@@ -79,6 +79,8 @@ def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_pyth
     out_dir.mkdir(parents=True, exist_ok=True)
     render_dir.mkdir(parents=True, exist_ok=True)
     added = 0
+    if workers > 1 and render and todo:
+        return _build_pooled(todo, names, out_dir, render_dir, render_python, keep_video, workers, log)
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
         need = [n for n in chunk if not (render_dir / f"{n}.json").exists()]
@@ -99,6 +101,46 @@ def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_pyth
             added += 1
             log(f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
                 f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
+    return added
+
+
+def _render_and_store(name: str, out_dir: Path, render_dir: Path, render_python: Path, keep_video: bool) -> dict:
+    """One clip, in a worker: rendered (its own render process) unless it already is, then stored."""
+    video, truth_file = render_dir / f"{name}.mp4", render_dir / f"{name}.json"
+    if not truth_file.exists():
+        subprocess.run([str(render_python), str(REPO / "sample_videos" / "render.py"), "--corpus",
+                        "--skip-existing", "--out", str(render_dir), name], check=True)
+    truth = store_clip(out_dir, video, truth_file)
+    if not keep_video:
+        video.unlink()
+        truth_file.unlink()
+    return {"frame_count": truth["frame_count"], "fps": truth["fps"], "split": truth["split"]}
+
+
+def _build_pooled(todo: list[str], names: list[str], out_dir: Path, render_dir: Path, render_python: Path,
+                  keep_video: bool, workers: int, log: Callable[[str], None]) -> int:
+    """``build`` on ``workers`` cores through the batch runner (coach.batch.pool): a clip per
+    worker at a time, each stored as it ends (so a killed build keeps every whole clip)."""
+    from coach.batch.pool import run_each
+
+    if not render_python.exists():
+        raise FileNotFoundError(f"no render environment at {render_python}: see sample_videos/README.md "
+                                "(Re-rendering) to create .venv-render")
+    added = 0
+    lost = []
+
+    def done(name, truth, error) -> None:
+        nonlocal added
+        if error:
+            lost.append(name)
+            log(f"{name}: {error}")
+            return
+        added += 1
+        log(f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
+            f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
+    run_each(_render_and_store, list(todo), workers, (out_dir, render_dir, render_python, keep_video), done)
+    if lost:
+        raise RuntimeError(f"{len(lost)} clip(s) lost twice: {', '.join(lost)}; build again to retry them")
     return added
 
 

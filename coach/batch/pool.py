@@ -1,0 +1,60 @@
+"""The one runner of heavy batches (analyses, corpus clips): a function over items on every
+core, in worker processes started fresh (spawn), with a worker's death survived.
+
+A worker that dies (killed, out of memory) breaks Python's process pool and every unfinished
+item of that pool with it: those go to a new pool, and an item lost twice is reported rather
+than retried forever.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Hashable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+LOST_TWICE = "the worker on it died twice (killed, or out of memory)"
+
+
+def default_workers() -> int:
+    """The cores this process may use (a container's CPU limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_each(fn: Callable[..., Any], items: list[Hashable], workers: int, args: tuple = (),
+             done: Callable[[Hashable, Any, str | None], None] = lambda _i, _r, _e: None) -> None:
+    """``fn(item, *args)`` for every item; ``done(item, result, None)`` as each returns, or
+    ``done(item, None, LOST_TWICE)``. One worker: in this process, in order. ``fn`` and its
+    arguments must pickle (a module-level function); its own errors are its to turn into
+    results: one that escapes stops the batch, as a bug should."""
+    if workers <= 1:
+        for item in items:
+            done(item, fn(item, *args), None)
+        return
+    # spawn, not fork: a forked child would inherit MediaPipe's and the caller's threads.
+    context = multiprocessing.get_context("spawn")
+    lost: Counter[Hashable] = Counter()
+    todo = list(items)
+    while todo:
+        retry = []
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+            futures = {pool.submit(fn, item, *args): item for item in todo}
+            for future in as_completed(futures):
+                item = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    lost[item] += 1
+                    if lost[item] >= 2:
+                        done(item, None, LOST_TWICE)
+                    else:
+                        retry.append(item)
+                    continue
+                done(item, result, None)
+        todo = retry
