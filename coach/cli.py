@@ -81,6 +81,9 @@ EXERCISES = ["seated-chair", "seated-chair-soft-knee", "seated-floor", "supine-t
                    "(./analyses) when more than one video is given.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Videos analysed at once, one pose model each (default: this machine's cores).")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="A batch on a Ray cluster at ADDRESS (HOST:PORT), or on a Ray instance started here "
+                   "without one; needs coach[cluster] on every node.")
 @click.option("--force", is_flag=True, help="Analyse again the videos whose output is already there.")
 @click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
 @click.option("--hold", "hold_s", type=float, default=None, help="Hold time in seconds (default: the stretch's).")
@@ -88,8 +91,8 @@ EXERCISES = ["seated-chair", "seated-chair-soft-knee", "seated-floor", "supine-t
 @click.option("--rest", "rest_s", type=float, default=None, help="Rest between holds in seconds.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def analyze(videos: tuple[str, ...], exercise: str, side: str, json_out: Path | None, out_dir: Path | None,
-            workers: int | None, force: bool, model: str, hold_s: float | None, reps: int | None,
-            rest_s: float | None, quiet: bool) -> None:
+            workers: int | None, ray_address: str | None, force: bool, model: str, hold_s: float | None,
+            reps: int | None, rest_s: float | None, quiet: bool) -> None:
     """Analyse recorded videos of a stretch: holds, time in position, warnings.
 
     VIDEOS are files, folders (searched for videos) or glob patterns. One video prints its
@@ -106,13 +109,13 @@ def analyze(videos: tuple[str, ...], exercise: str, side: str, json_out: Path | 
     paths = expand(list(videos))
     if not paths:
         raise CoachError(f"no video found in {' '.join(videos)}")
-    if len(paths) == 1 and out_dir is None:
+    if len(paths) == 1 and out_dir is None and ray_address is None:
         _analyze_one(paths[0], exercise, side, json_out, model, hold_s, reps, rest_s, quiet)
         return
     if json_out is not None:
         raise CoachError("--json is for one video; a batch writes one analysis per video into --out")
     _analyze_batch(paths, out_dir or Path("analyses"), workers, force, quiet,
-                   exercise, side, model, hold_s, reps, rest_s)
+                   exercise, side, model, hold_s, reps, rest_s, ray_address)
 
 
 def _analyze_one(video: Path, exercise: str, side: str, json_out: Path | None, model: str,
@@ -151,7 +154,7 @@ def _analyze_one(video: Path, exercise: str, side: str, json_out: Path | None, m
 
 def _analyze_batch(paths: list[Path], out_dir: Path, workers: int | None, force: bool, quiet: bool,
                    exercise: str, side: str, model: str, hold_s: float | None, reps: int | None,
-                   rest_s: float | None) -> None:
+                   rest_s: float | None, ray_address: str | None = None) -> None:
     from coach.batch import runner
     from coach.batch.jobs import plan
     from coach.batch.table import to_csv, to_text
@@ -163,9 +166,23 @@ def _analyze_batch(paths: list[Path], out_dir: Path, workers: int | None, force:
     jobs = plan(paths, out_dir)
     settings = runner.Settings(exercise, side, model, hold_s, reps, rest_s)
     workers = workers or runner.default_workers()
-    with click.progressbar(length=len(jobs), label=f"analysing {len(jobs)} videos on {workers} workers",
-                           file=sys.stderr, hidden=quiet or not sys.stderr.isatty()) as bar:
-        outcomes = runner.run(jobs, settings, workers, force=force, done=lambda _o: bar.update(1))
+    where = f"{workers} workers"
+    if ray_address is not None:
+        from coach.batch import cluster
+
+        try:
+            cluster.connect(ray_address)
+        except cluster.ClusterError as exc:
+            raise CoachError(str(exc)) from None
+        where = "Ray" if ray_address == cluster.LOCAL else f"the Ray cluster at {ray_address}"
+    try:
+        with click.progressbar(length=len(jobs), label=f"analysing {len(jobs)} videos on {where}",
+                               file=sys.stderr, hidden=quiet or not sys.stderr.isatty()) as bar:
+            outcomes = runner.run(jobs, settings, workers, force=force, done=lambda _o: bar.update(1),
+                                  cluster=ray_address is not None)
+    finally:
+        if ray_address is not None:
+            cluster.disconnect()
     click.echo(to_text(outcomes))
     summary = out_dir / "summary.csv"
     try:
@@ -449,11 +466,13 @@ def bench_all(video: Path, exercise: str, frames: int, memory_frames: int, e2e_r
 @click.option("--workers", "worker_counts", multiple=True, type=click.IntRange(min=1),
               help="Worker counts to compare (default: 1 and this machine's cores).")
 @click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
-@click.option("--render-frames", default=20, show_default=True,
+@click.option("--render-frames", default=40, show_default=True,
               help="Frames of a corpus clip rendered to cost the corpus (0: skip; needs .venv-render).")
+@click.option("--ray/--no-ray", "with_ray", default=True, show_default=True,
+              help="Also on a local Ray instance (needs coach[cluster]).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("BENCHMARKS.md"), show_default=True)
 def bench_batch(video: Path, exercise: str, copies: int, worker_counts: tuple[int, ...], model: str,
-                render_frames: int, out: Path) -> None:
+                render_frames: int, with_ray: bool, out: Path) -> None:
     """A batch of recordings on one worker and on every core, and the projection to 1,000 hours
     and a 2,000-clip corpus (issue 23); the table goes into OUT, section 7."""
     from coach.batch.runner import default_workers
@@ -463,7 +482,7 @@ def bench_batch(video: Path, exercise: str, copies: int, worker_counts: tuple[in
     if not video.exists():
         raise CoachError(f"{video}: no such clip")
     counts = tuple(sorted(set(worker_counts or (1, default_workers()))))
-    report = batch_bench.bench_batch(video, exercise, copies, counts, model)
+    report = batch_bench.bench_batch(video, exercise, copies, counts, model, ray=with_ray)
     render = batch_bench.time_render(render_frames) if render_frames else None
     section = batch_bench.format_section(report, " ".join(["coach", *sys.argv[1:]]),
                                          render[0] if render else None, render[1] if render else 0.0)

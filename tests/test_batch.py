@@ -136,7 +136,7 @@ def test_the_benchmark_section_reports_the_ratio_and_the_projection():
 
     report = {"video": "clip.mp4", "video_s": 36.0, "video_frames": 540, "copies": 4, "model": "full",
               "date": "2026-12-06 17:00 UTC", "machine": {"nproc": 2},
-              "runs": [{"workers": 1, "seconds": 48.0, "identical": True, "cores_busy": 1.0, "x_real_time": 3.0},
+              "runs": [{"workers": 1, "ray": False, "seconds": 48.0, "identical": True, "cores_busy": 1.0, "x_real_time": 3.0},
                        {"workers": 2, "seconds": 24.0, "identical": True, "cores_busy": 2.0, "x_real_time": 6.0}]}
     text = format_section(report, "coach bench batch", 0.05, 500.0)
     assert text.startswith(START) and text.endswith(END)

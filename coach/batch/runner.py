@@ -53,9 +53,10 @@ def analyse_one(video: str, settings: Settings) -> tuple[dict | None, str | None
 
 
 def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = False,
-        done: Callable[[Outcome], None] = lambda _o: None) -> list[Outcome]:
+        done: Callable[[Outcome], None] = lambda _o: None, cluster: bool = False) -> list[Outcome]:
     """Every job's outcome, in the jobs' order. ``done`` is called as each one ends (the
-    progress bar); finished outputs are skipped unless ``force``."""
+    progress bar); finished outputs are skipped unless ``force``. ``cluster``: on the Ray
+    cluster already joined (coach.batch.cluster.connect) instead of this machine's cores."""
     from coach.coaching.analysis import write_json
 
     outcomes: dict[Path, Outcome] = {}
@@ -79,6 +80,12 @@ def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = Fals
             todo.append(job)
     if todo:
         todo[0].out.parent.mkdir(parents=True, exist_ok=True)
+    if cluster:
+        from coach.batch import cluster as ray_cluster
+
+        by_path = {job.video: job for job in todo}
+        ray_cluster.run_each(list(by_path), settings, lambda v, result: finish(Outcome(by_path[v], *result)))
+        return [outcomes[j.video] for j in jobs]
     by_video = {str(job.video): job for job in todo}
 
     def ended(video: str, result: tuple[dict | None, str | None] | None, lost: str | None) -> None:
