@@ -339,18 +339,22 @@ def corpus() -> None:
 @click.option("--clip", "names", multiple=True, help="Only these clips.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Clips rendered and stored at once (default: this machine's cores).")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="On a Ray cluster at ADDRESS whose nodes share this checkout and .venv-render, or on a "
+                   "Ray instance started here without one.")
 def corpus_build(out: Path | None, keep_video: bool, no_render: bool, names: tuple[str, ...],
-                 workers: int | None) -> None:
+                 workers: int | None, ray_address: str | None) -> None:
     """Render (in .venv-render) and store every corpus clip not stored yet, on every core; resumable."""
     import subprocess
 
+    from coach.batch.cluster import ClusterError
     from coach.batch.pool import default_workers
     from coach.lab.corpus import CORPUS_DIR, build
 
     try:
         added = build(out or CORPUS_DIR, names=list(names) or None, keep_video=keep_video, render=not no_render,
-                      log=click.echo, workers=workers or default_workers())
-    except (FileNotFoundError, ValueError, RuntimeError, subprocess.CalledProcessError) as exc:
+                      log=click.echo, workers=workers or default_workers(), ray_address=ray_address)
+    except (FileNotFoundError, ValueError, RuntimeError, subprocess.CalledProcessError, ClusterError) as exc:
         raise CoachError(str(exc)) from None
     click.echo(f"added {added} clip(s)")
 

@@ -23,3 +23,16 @@ def six_weeks(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("six-weeks") / "coach-data"
     return folder, make_history(folder)
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest runs a page as ``__main__`` and leaves it there; a process pool
+    started later (spawn) would run that page again in each worker and die. Put pytest's own
+    main module back after every test, as a real process has one main module."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main

@@ -99,7 +99,7 @@ def test_an_unreachable_cluster_is_one_clear_line(tmp_path):
 
 
 def _task_pids() -> list[int]:
-    out = subprocess.run(["pgrep", "-f", "ray::analyse_bytes"], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-f", "ray::_analyse_sent"], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
 
 
@@ -128,3 +128,21 @@ def test_a_ray_worker_killed_mid_batch_is_retried(head, tmp_path):
     assert proc.returncode == 0, stderr
     rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open()))
     assert len(rows) == 2 and all(r["error"] == "" for r in rows), rows
+
+
+def test_the_corpus_builds_on_ray_as_on_one_core(netns, tmp_path):
+    """`coach corpus build --ray` (here: a Ray instance started inside the private namespace)
+    stores the same bytes as one core, through the stand-in renderer of tests/test_corpus.py."""
+    from coach.lab.corpus import build
+    from tests.test_corpus import fake_renderer
+
+    fake, names = fake_renderer(tmp_path)
+    assert build(tmp_path / "one", tmp_path / "render1", fake, names=names, log=lambda _: None, workers=1) == 2
+    script = ("from pathlib import Path; from coach.lab.corpus import build; "
+              f"print(build(Path({str(tmp_path / 'ray')!r}), Path({str(tmp_path / 'render2')!r}), Path({str(fake)!r}), "
+              f"names={names!r}, log=lambda _: None, ray_address='local'))")
+    res = subprocess.run(netns + [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                         env=ENV, timeout=600)
+    assert res.returncode == 0 and res.stdout.strip().splitlines()[-1] == "2", res.stderr
+    one = {p.name: p.read_bytes() for p in sorted((tmp_path / "one").iterdir())}
+    assert len(one) == 4 and one == {p.name: p.read_bytes() for p in sorted((tmp_path / "ray").iterdir())}

@@ -141,15 +141,14 @@ def test_truth_holds_follow_the_stretchs_own_checks() -> None:
     assert true_holds(frames[:9], "left", 10.0, strap.checks, True) == []
 
 
-def test_building_on_every_core_stores_the_same_clips_as_one_core(tmp_path: Path) -> None:
-    """The corpus through the batch runner: a stand-in renderer (the real one needs
-    .venv-render and a minute a clip) writes each clip as a short sample video with a stored
-    truth; two workers store what one stores, byte for byte, and a second build adds nothing."""
+def fake_renderer(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A stand-in for .venv-render's python (the real renderer needs a minute a clip): it
+    "renders" each clip it is asked for as a short sample video with that clip's stored truth.
+    Returns it and two corpus clip names."""
     import gzip
-    import json
     import sys
 
-    from coach.lab.corpus import CORPUS_DIR, build
+    from coach.lab.corpus import CORPUS_DIR
 
     names = sorted(p.name[: -len(".json.gz")] for p in CORPUS_DIR.glob("*.json.gz"))[:2]
     truths = tmp_path / "truths"
@@ -167,6 +166,15 @@ for name in [a for a in args if not a.startswith("--") and a != str(out)]:
     shutil.copy(Path({str(truths)!r}) / (name + ".json"), out / (name + ".json"))
 """)
     fake.chmod(0o755)
+    return fake, names
+
+
+def test_building_on_every_core_stores_the_same_clips_as_one_core(tmp_path: Path) -> None:
+    """The corpus through the batch runner, with a stand-in renderer: two workers store what
+    one stores, byte for byte, and a second build adds nothing."""
+    from coach.lab.corpus import build
+
+    fake, names = fake_renderer(tmp_path)
     stores = {}
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"

@@ -14,6 +14,7 @@ import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from coach.batch.runner import Settings, analyse_one
 
@@ -78,27 +79,44 @@ def analyse_bytes(data: bytes, suffix: str, name: str, settings: Settings) -> tu
     return doc, error
 
 
-def run_each(videos: list[Path], settings: Settings,
-             done: Callable[[Path, tuple[dict | None, str | None]], None]) -> None:
-    """Every video on the connected cluster; ``done(video, (doc, error))`` as each ends. A task
-    whose worker dies is retried once by Ray (``max_retries=1``), then reported."""
+def run_tasks(fn: Callable[..., Any], items: list[Any], args: tuple,
+              done: Callable[[Any, Any, str | None], None]) -> None:
+    """``fn(item, *args)`` for every item on the connected cluster, a CPU each; ``done(item,
+    result, None)`` as each ends, or ``done(item, None, why)`` for a task whose worker died
+    again after Ray's one retry (``max_retries=1``). The same contract as
+    coach.batch.pool.run_each."""
     import ray
 
-    remote = ray.remote(num_cpus=1, max_retries=1)(analyse_bytes)
-    pending = {}
-    for video in videos:
-        try:
-            data = video.read_bytes()
-        except OSError as exc:
-            done(video, (None, f"could not read {video}: {exc.strerror or exc}"))
-            continue
-        pending[remote.remote(data, video.suffix, str(video), settings)] = video
+    remote = ray.remote(num_cpus=1, max_retries=1)(fn)
+    pending = {remote.remote(item, *args): item for item in items}
     while pending:
         ready, _ = ray.wait(list(pending), num_returns=1)
         for ref in ready:
-            video = pending.pop(ref)
+            item = pending.pop(ref)
             try:
                 result = ray.get(ref)
             except ray.exceptions.RayError as exc:
-                result = (None, f"lost on the cluster after one retry ({type(exc).__name__})")
-            done(video, result)
+                done(item, None, f"lost on the cluster after one retry ({type(exc).__name__})")
+                continue
+            done(item, result, None)
+
+
+def _analyse_sent(sent: tuple[bytes, str, str], settings: Settings) -> tuple[dict | None, str | None]:
+    return analyse_bytes(*sent, settings)
+
+
+def run_each(videos: list[Path], settings: Settings,
+             done: Callable[[Path, tuple[dict | None, str | None]], None]) -> None:
+    """Every video on the connected cluster, sent as bytes; ``done(video, (doc, error))`` as
+    each ends."""
+    sent = []
+    for video in videos:
+        try:
+            sent.append((video.read_bytes(), video.suffix, str(video)))
+        except OSError as exc:
+            done(video, (None, f"could not read {video}: {exc.strerror or exc}"))
+    by_name = {str(v): v for v in videos}
+
+    def ended(item: tuple[bytes, str, str], result, lost: str | None) -> None:
+        done(by_name[item[2]], result if result is not None else (None, lost))
+    run_tasks(_analyse_sent, sent, (settings,), ended)

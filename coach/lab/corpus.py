@@ -67,7 +67,7 @@ def write_truth(path: Path, truth: dict) -> None:
 
 def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_python: Path = RENDER_PYTHON,
           names: list[str] | None = None, keep_video: bool = False, batch: int = 4, render: bool = True,
-          log: Callable[[str], None] = print, workers: int = 1) -> int:
+          log: Callable[[str], None] = print, workers: int = 1, ray_address: str | None = None) -> int:
     """Render and store every clip of ``names`` (default: the whole corpus) not stored yet.
 
     Resumable: a clip counts as done once its two files exist; killing the build loses at
@@ -79,8 +79,8 @@ def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_pyth
     out_dir.mkdir(parents=True, exist_ok=True)
     render_dir.mkdir(parents=True, exist_ok=True)
     added = 0
-    if workers > 1 and render and todo:
-        return _build_pooled(todo, names, out_dir, render_dir, render_python, keep_video, workers, log)
+    if (workers > 1 or ray_address is not None) and render and todo:
+        return _build_pooled(todo, names, out_dir, render_dir, render_python, keep_video, workers, log, ray_address)
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
         need = [n for n in chunk if not (render_dir / f"{n}.json").exists()]
@@ -118,9 +118,11 @@ def _render_and_store(name: str, out_dir: Path, render_dir: Path, render_python:
 
 
 def _build_pooled(todo: list[str], names: list[str], out_dir: Path, render_dir: Path, render_python: Path,
-                  keep_video: bool, workers: int, log: Callable[[str], None]) -> int:
-    """``build`` on ``workers`` cores through the batch runner (coach.batch.pool): a clip per
-    worker at a time, each stored as it ends (so a killed build keeps every whole clip)."""
+                  keep_video: bool, workers: int, log: Callable[[str], None], ray_address: str | None = None) -> int:
+    """``build`` on ``workers`` cores through the batch runner (coach.batch.pool), or on the
+    Ray cluster at ``ray_address`` (coach.batch.cluster; its nodes share these folders and the
+    render environment: the paths are sent, not the files): a clip per worker at a time, each
+    stored as it ends (so a killed build keeps every whole clip)."""
     from coach.batch.pool import run_each
 
     if not render_python.exists():
@@ -138,7 +140,17 @@ def _build_pooled(todo: list[str], names: list[str], out_dir: Path, render_dir: 
         added += 1
         log(f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
             f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
-    run_each(_render_and_store, list(todo), workers, (out_dir, render_dir, render_python, keep_video), done)
+    args = (out_dir, render_dir, render_python, keep_video)
+    if ray_address is None:
+        run_each(_render_and_store, list(todo), workers, args, done)
+    else:
+        from coach.batch import cluster
+
+        cluster.connect(ray_address)
+        try:
+            cluster.run_tasks(_render_and_store, list(todo), args, done)
+        finally:
+            cluster.disconnect()
     if lost:
         raise RuntimeError(f"{len(lost)} clip(s) lost twice: {', '.join(lost)}; build again to retry them")
     return added
