@@ -744,6 +744,8 @@ class Run:
             r["statuses_after_restart"] = count.get_attribute("data-statuses")
             self.shot(page, "killed-6-sessions-after-restart")
             self.open_replay(page)
+            # The frame can show before the session list settles (a rerun redraws it).
+            page.wait_for_function(SELECT_SHOWS_SESSION, timeout=30_000, polling=300)
             r["replay_after_restart"] = page.evaluate(SELECT_TEXT)
             self.shot(page, "killed-7-replay-after-restart")
             r["delete"] = self.delete_twin(page)
