@@ -143,3 +143,19 @@ def test_the_benchmark_section_reports_the_ratio_and_the_projection():
     assert "**2.00x** (met" in text
     # 1,000 h at 6x real time on one machine: 166.7 h = 6.9 days; on 50: 3.3 h.
     assert "| 1,000 h of recordings | 6.9 days | 3.3 h |" in text
+
+
+def test_a_kept_analysis_with_nobody_in_view_stays_an_error_row(tmp_path):
+    """Resuming must not turn "nobody in view" into a clean row: the kept analysis is read
+    back and judged the same way."""
+    import json
+
+    from coach.coaching.analysis import SCHEMA
+
+    job = plan([tmp_path / "empty.mp4"], tmp_path / "out")[0]
+    job.out.parent.mkdir()
+    job.out.write_text(json.dumps({"schema": SCHEMA, "exercise": "seated-chair", "side": "left", "warnings": [],
+                                   "summary": {"frames": 40, "frames_with_person": 0, "holds_completed": 0,
+                                               "time_in_position": 0.0}}))
+    (outcome,) = runner.run([job], runner.Settings("seated-chair"), workers=1)
+    assert outcome.skipped and outcome.error and "nobody in view" in outcome.error

@@ -47,9 +47,15 @@ def analyse_one(video: str, settings: Settings) -> tuple[dict | None, str | None
         return None, " ".join(str(exc).split()) or type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - a file nobody foresaw: its row says what broke, the batch goes on
         return None, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    if not doc["summary"]["frames_with_person"]:
-        return doc, f"nobody in view in any of its {doc['summary']['frames']} frames: film the whole body, side-on"
-    return doc, None
+    return doc, nobody(doc)
+
+
+def nobody(doc: dict) -> str | None:
+    """Why an analysis with nobody in view is no result ("0 holds, no warnings" would read as
+    a clean session), or None."""
+    if doc["summary"]["frames_with_person"]:
+        return None
+    return f"nobody in view in any of its {doc['summary']['frames']} frames: film the whole body, side-on"
 
 
 def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = False,
@@ -75,7 +81,7 @@ def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = Fals
     for job in jobs:
         doc = None if force else finished(job)
         if doc is not None:
-            finish(Outcome(job, doc, None, skipped=True))
+            finish(Outcome(job, doc, nobody(doc), skipped=True))
         else:
             todo.append(job)
     if todo:
