@@ -341,3 +341,19 @@ def test_data_dir_honours_coach_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("COACH_DATA_DIR")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert data_dir() == tmp_path / "xdg" / "coach"
+
+
+def test_the_data_folder_is_each_systems_usual_place(tmp_path, monkeypatch):
+    """Issue 24: macOS's Application Support, Windows's local (not roaming) app data, the XDG
+    data home on Linux; COACH_DATA_DIR wins everywhere."""
+    from coach.store.files import data_dir
+
+    monkeypatch.delenv("COACH_DATA_DIR", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
+    assert data_dir("darwin") == tmp_path / "Library" / "Application Support" / "coach"
+    assert data_dir("win32") == tmp_path / "Local" / "coach"
+    assert data_dir("linux") == tmp_path / ".local" / "share" / "coach"
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "mine"))
+    assert data_dir("win32") == data_dir("darwin") == tmp_path / "mine"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,19 @@ PRIVATE_FILE_MODE = 0o600
 log = logging.getLogger("coach.store")
 
 
-def data_dir() -> Path:
-    """The one folder all sessions live in: $COACH_DATA_DIR, else the XDG data home."""
+def data_dir(platform: str | None = None) -> Path:
+    """The one folder all sessions live in: $COACH_DATA_DIR, else each system's usual place
+    for an application's own data (issue 24): ``~/Library/Application Support/coach`` on
+    macOS, ``%LOCALAPPDATA%\\coach`` on Windows (local, not roaming: videos of a person stay on
+    this computer), the XDG data home on Linux (``~/.local/share/coach``)."""
     if os.environ.get("COACH_DATA_DIR"):
         return Path(os.environ["COACH_DATA_DIR"])
+    platform = platform or sys.platform
+    if platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "coach"
+    if platform == "win32":
+        local = os.environ.get("LOCALAPPDATA")
+        return (Path(local) if local else Path.home() / "AppData" / "Local") / "coach"
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "coach"
