@@ -25,7 +25,8 @@ CHECK_TEXT = {c.name: c.label for c in CHECKS}
 
 @st.cache_resource
 def get_store() -> SessionStore:
-    """One store per app process; its folder is COACH_DATA_DIR or the system's usual data folder (coach.store.files.data_dir)."""
+    """One store per app process; its folder is COACH_DATA_DIR or the system's usual data
+    folder (coach.store.files.data_dir)."""
     return SessionStore()
 
 

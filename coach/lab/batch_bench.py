@@ -84,7 +84,8 @@ def format_section(report: dict, command: str, render_s_per_frame: float | None,
              f"{report['copies']} copies of {Path(report['video']).name} ({report['video_s']:.0f} s each), "
              f"model {report['model']}, through `coach analyze`'s runner (a spawn process pool, one pose "
              "model per worker). Target (issue 23): 2 workers >= 1.8x one.", "",
-             "| workers | wall time | throughput | vs 1 worker | cores kept busy | analyses identical to 1 worker's |",
+             "| workers | wall time | throughput | vs 1 worker | cores kept busy "
+             "| analyses identical to 1 worker's |",
              "|---|---|---|---|---|---|"]
     for r in report["runs"]:
         busy = "-" if r["cores_busy"] is None else f"{r['cores_busy']:.2f}"
