@@ -85,6 +85,20 @@ def test_one_core_and_every_core_write_the_same_bytes(tmp_path):
     assert "seated-chair" in to_text(serial)
 
 
+def kill_one_mid_run(proc: subprocess.Popen, candidates, settle_s: float, timeout_s: float = 120.0) -> int | None:
+    """SIGKILL the first of ``candidates()`` (pids; empty until they are there) ``settle_s``
+    after they appear while ``proc`` runs; its pid, or None if none appeared in time."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        pids = candidates()
+        if pids:
+            time.sleep(settle_s)
+            os.kill(pids[0], signal.SIGKILL)
+            return pids[0]
+        time.sleep(0.2)
+    return None
+
+
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -101,19 +115,12 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     proc = subprocess.Popen(COACH + ["analyze", str(src), "--exercise", "seated-chair", "--out", str(out),
                                      "--workers", "2", "--model", "lite", "--quiet"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    victim = None
-    deadline = time.monotonic() + 120
-    while victim is None and time.monotonic() < deadline and proc.poll() is None:
-        # The pool's workers are the grandchildren's siblings: the CLI's children, minus the
-        # spawn machinery's resource tracker, once they have had time to load a model.
-        workers = [p for p in _children(proc.pid)
-                   if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
-        if len(workers) >= 2:
-            time.sleep(3.0)
-            victim = workers[0]
-            os.kill(victim, signal.SIGKILL)
-        else:
-            time.sleep(0.2)
+    def workers() -> list[int]:
+        # The pool's workers: the CLI's children but the spawn machinery's resource tracker.
+        found = [p for p in _children(proc.pid)
+                 if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
+        return found if len(found) >= 2 else []
+    victim = kill_one_mid_run(proc, workers, settle_s=3.0)  # once they have had time to load a model
     stdout, stderr = proc.communicate(timeout=600)
     print(stdout, stderr)
     assert victim is not None, "no worker to kill"

@@ -7,7 +7,6 @@ import csv
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 
 from coach.batch import runner
 from coach.batch.jobs import plan
+from tests.test_batch import kill_one_mid_run
 
 REPO = Path(__file__).resolve().parents[1]
 SHORT = REPO / "sample_videos" / "seated-chair_left_short.mp4"
@@ -112,16 +112,7 @@ def test_a_ray_worker_killed_mid_batch_is_retried(head, tmp_path):
     proc = subprocess.Popen(enter + COACH + ["analyze", str(src), "--exercise", "seated-chair", "--out",
                                              str(tmp_path / "out"), "--model", "lite", "--quiet", "--ray", address],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    killed = None
-    deadline = time.monotonic() + 120
-    while killed is None and time.monotonic() < deadline and proc.poll() is None:
-        pids = _task_pids()
-        if pids:
-            time.sleep(2.0)
-            killed = pids[0]
-            os.kill(killed, signal.SIGKILL)
-        else:
-            time.sleep(0.2)
+    killed = kill_one_mid_run(proc, _task_pids, settle_s=2.0)
     stdout, stderr = proc.communicate(timeout=600)
     print(stdout, stderr)
     assert killed is not None, "no Ray task to kill"

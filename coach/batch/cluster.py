@@ -4,7 +4,8 @@ nodes share no folder with the caller and every output lands in the caller's fol
 
 Every node needs ``coach[cluster]`` installed (the same version): a Ray task imports coach.
 Ray's usage statistics (sent to Anyscale) are switched off for every process we start, and a
-local instance listens on 127.0.0.1 only, without its dashboard.
+local instance starts without its dashboard (on Linux Ray still listens on the machine's
+outward address, ray-project/ray#26293: Ray's token authentication guards it).
 """
 
 from __future__ import annotations
@@ -106,17 +107,14 @@ def _analyse_sent(sent: tuple[bytes, str, str], settings: Settings) -> tuple[dic
 
 
 def run_each(videos: list[Path], settings: Settings,
-             done: Callable[[Path, tuple[dict | None, str | None]], None]) -> None:
-    """Every video on the connected cluster, sent as bytes; ``done(video, (doc, error))`` as
-    each ends."""
+             done: Callable[[Path, tuple[dict | None, str | None] | None, str | None], None]) -> None:
+    """Every video on the connected cluster, sent as bytes; ``done(video, (doc, error), None)``
+    as each ends, or ``done(video, None, why)`` for one lost (run_tasks' contract)."""
     sent = []
     for video in videos:
         try:
             sent.append((video.read_bytes(), video.suffix, str(video)))
         except OSError as exc:
-            done(video, (None, f"could not read {video}: {exc.strerror or exc}"))
+            done(video, (None, f"could not read {video}: {exc.strerror or exc}"), None)
     by_name = {str(v): v for v in videos}
-
-    def ended(item: tuple[bytes, str, str], result, lost: str | None) -> None:
-        done(by_name[item[2]], result if result is not None else (None, lost))
-    run_tasks(_analyse_sent, sent, (settings,), ended)
+    run_tasks(_analyse_sent, sent, (settings,), lambda item, result, lost: done(by_name[item[2]], result, lost))

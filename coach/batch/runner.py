@@ -86,15 +86,14 @@ def run(jobs: list[Job], settings: Settings, workers: int, *, force: bool = Fals
             todo.append(job)
     if todo:
         todo[0].out.parent.mkdir(parents=True, exist_ok=True)
+    by_video = {str(job.video): job for job in todo}
+
+    def ended(video: str | Path, result: tuple[dict | None, str | None] | None, lost: str | None) -> None:
+        finish(Outcome(by_video[str(video)], *(result if result is not None else (None, lost))))
     if cluster:
         from coach.batch import cluster as ray_cluster
 
-        by_path = {job.video: job for job in todo}
-        ray_cluster.run_each(list(by_path), settings, lambda v, result: finish(Outcome(by_path[v], *result)))
-        return [outcomes[j.video] for j in jobs]
-    by_video = {str(job.video): job for job in todo}
-
-    def ended(video: str, result: tuple[dict | None, str | None] | None, lost: str | None) -> None:
-        finish(Outcome(by_video[video], *(result if result is not None else (None, lost))))
-    run_each(analyse_one, list(by_video), workers, (settings,), ended)
+        ray_cluster.run_each([job.video for job in todo], settings, ended)
+    else:
+        run_each(analyse_one, list(by_video), workers, (settings,), ended)
     return [outcomes[j.video] for j in jobs]

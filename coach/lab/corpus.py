@@ -87,33 +87,47 @@ def build(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_pyth
         if need and not render:
             chunk = [n for n in chunk if n not in need]
         elif need:
-            if not render_python.exists():
-                raise FileNotFoundError(f"no render environment at {render_python}: see sample_videos/README.md "
-                                        "(Re-rendering) to create .venv-render")
-            subprocess.run([str(render_python), str(REPO / "sample_videos" / "render.py"), "--corpus",
-                            "--skip-existing", "--out", str(render_dir), *need], check=True)
+            _require_render_env(render_python)
+            _render(render_python, render_dir, need)
         for name in chunk:
-            video, truth_file = render_dir / f"{name}.mp4", render_dir / f"{name}.json"
-            truth = store_clip(out_dir, video, truth_file)
-            if not keep_video:
-                video.unlink()
-                truth_file.unlink()
+            truth = _store_rendered(name, out_dir, render_dir, keep_video)
             added += 1
-            log(f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
-                f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
+            log(_stored_line(name, truth, names, out_dir))
     return added
 
 
-def _render_and_store(name: str, out_dir: Path, render_dir: Path, render_python: Path, keep_video: bool) -> dict:
-    """One clip, in a worker: rendered (its own render process) unless it already is, then stored."""
+def _require_render_env(render_python: Path) -> None:
+    if not render_python.exists():
+        raise FileNotFoundError(f"no render environment at {render_python}: see sample_videos/README.md "
+                                "(Re-rendering) to create .venv-render")
+
+
+def _render(render_python: Path, render_dir: Path, names: list[str]) -> None:
+    """render.py (in .venv-render) on ``names``, one process: each clip pays its start once."""
+    subprocess.run([str(render_python), str(REPO / "sample_videos" / "render.py"), "--corpus",
+                    "--skip-existing", "--out", str(render_dir), *names], check=True)
+
+
+def _store_rendered(name: str, out_dir: Path, render_dir: Path, keep_video: bool) -> dict:
+    """A rendered clip stored (coach.lab.corpus.store_clip), its video then removed unless kept."""
     video, truth_file = render_dir / f"{name}.mp4", render_dir / f"{name}.json"
-    if not truth_file.exists():
-        subprocess.run([str(render_python), str(REPO / "sample_videos" / "render.py"), "--corpus",
-                        "--skip-existing", "--out", str(render_dir), name], check=True)
     truth = store_clip(out_dir, video, truth_file)
     if not keep_video:
         video.unlink()
         truth_file.unlink()
+    return truth
+
+
+def _stored_line(name: str, truth: dict, names: list[str], out_dir: Path) -> str:
+    return (f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
+            f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
+
+
+def _render_and_store(name: str, out_dir: Path, render_dir: Path, render_python: Path, keep_video: bool) -> dict:
+    """One clip, in a worker: rendered (its own render process) unless it already is, then stored."""
+    if not (render_dir / f"{name}.json").exists():
+        _render(render_python, render_dir, [name])
+    truth = _store_rendered(name, out_dir, render_dir, keep_video)
     return {"frame_count": truth["frame_count"], "fps": truth["fps"], "split": truth["split"]}
 
 
@@ -125,9 +139,7 @@ def _build_pooled(todo: list[str], names: list[str], out_dir: Path, render_dir: 
     stored as it ends (so a killed build keeps every whole clip)."""
     from coach.batch.pool import run_each
 
-    if not render_python.exists():
-        raise FileNotFoundError(f"no render environment at {render_python}: see sample_videos/README.md "
-                                "(Re-rendering) to create .venv-render")
+    _require_render_env(render_python)
     added = 0
     lost = []
 
@@ -138,8 +150,7 @@ def _build_pooled(todo: list[str], names: list[str], out_dir: Path, render_dir: 
             log(f"{name}: {error}")
             return
         added += 1
-        log(f"{name}: {truth['frame_count']} frames at {truth['fps']:.0f} fps, {truth['split']} "
-            f"({len([n for n in names if stored(out_dir, n)])}/{len(names)} stored)")
+        log(_stored_line(name, truth, names, out_dir))
     args = (out_dir, render_dir, render_python, keep_video)
     if ray_address is None:
         run_each(_render_and_store, list(todo), workers, args, done)
