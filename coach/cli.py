@@ -19,8 +19,22 @@ class CoachError(click.ClickException):
 def main() -> None:
     """Webcam coach for hamstring stretches.
 
-    Run the app with ./dev app; these commands analyse videos and check the installation.
+    Start it with `coach app`; the other commands analyse videos and check the installation.
     """
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port on 127.0.0.1 (default: 8501, or the next free one).")
+@click.option("--no-browser", is_flag=True, help="Open no browser tab; the server only (headless).")
+def app(port: int | None, no_browser: bool) -> None:
+    """Start the coach and open it in the browser (http://127.0.0.1:8501).
+
+    The same app, settings and defaults as ./dev app in a checkout; it listens on this
+    computer only and sends no usage statistics. Ctrl+C stops it."""
+    from coach.app.launch import run_app
+
+    sys.exit(run_app(port, browser=not no_browser))
 
 
 @main.command()

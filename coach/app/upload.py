@@ -12,7 +12,7 @@ from pathlib import Path
 from coach.pose.video import VideoError, VideoInfo, probe
 
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
-MAX_MB = 500  # also server.maxUploadSize in .streamlit/config.toml
+MAX_MB = 500  # also server.maxUploadSize in coach/app/entry/.streamlit/config.toml
 MAX_MINUTES = 30  # longer recordings take long to analyse on a laptop; split them first
 
 
