@@ -91,7 +91,7 @@ class FrameServer:
         self._lock = threading.Lock()
         listener = socket.create_server((host, port))
         # No Nagle, as for any request-answer socket: an answer must not wait for an ACK.
-        # (Accepted connections inherit the option from the listening socket on Linux.)
+        # (websockets sets it again on every accepted connection, on every system.)
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # No compression: deflating 1.2 MB a frame would cost more CPU than the copy it saves.
         self._server = serve(self._handle, sock=listener, compression=None, max_size=MAX_FRAME_BYTES,

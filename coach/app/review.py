@@ -260,6 +260,10 @@ def restore_section(store) -> None:
     upload = st.file_uploader("Backup file (.zip)", type=["zip"], key="restore_file")
     if upload is None or not st.button("Restore", type="primary", key="restore_go"):
         return
+    # The restore replaces the index file: the app's store lets go of it first (Windows
+    # cannot delete a file another handle holds open) and the next run opens the folder afresh.
+    store.close()
+    get_store.clear()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "backup.zip"
         path.write_bytes(upload.getvalue())
@@ -268,9 +272,6 @@ def restore_section(store) -> None:
         except BackupError as exc:
             st.error(str(exc))
             return
-    # The restore replaced the index file under the app's open store: open the folder afresh.
-    store.close()
-    get_store.clear()
     st.cache_data.clear()
     st.session_state.restore_note = f"Restored {plural(len(ids), 'session')}."
     st.rerun()

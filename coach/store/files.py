@@ -3,6 +3,12 @@
 Pain answers, session streams and video of a person at home: only their own user may read
 them. Python's defaults (0755 folders, 0644 files under the usual umask 022) would let every
 account on the machine in.
+
+On Windows there are no POSIX modes (``chmod`` only sets the read-only flag, and ``os.fchmod``
+does not exist before Python 3.13): a file takes the access list of its folder. The data
+folder's usual place, ``%LOCALAPPDATA%\\coach``, lies in the user's profile, whose access list
+lets in only that user, SYSTEM and the Administrators; a COACH_DATA_DIR elsewhere gets the
+access list of wherever it is.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ def data_dir(platform: str | None = None) -> Path:
 def _private_opener(name: str | Path, flags: int) -> int:
     """``os.open`` that leaves the file 0600 whatever the umask (or its mode before)."""
     fd = os.open(name, flags, PRIVATE_FILE_MODE)
+    if sys.platform == "win32":
+        return fd  # the folder's access list decides (module docstring)
     try:
         os.fchmod(fd, PRIVATE_FILE_MODE)
     except OSError:
@@ -71,6 +79,10 @@ def _make_private(root: Path) -> None:
     Only the store's own entries are touched (the folder, ``sessions.db*``, ``sessions/``), so
     a COACH_DATA_DIR pointed at a folder holding other things leaves those alone."""
     root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if sys.platform == "win32":
+        # Windows reports every folder 0777 and every file 0666: each start would "tighten"
+        # them all and log it, and chmod cannot change who may read them (module docstring).
+        return
     ours = [(root, PRIVATE_DIR_MODE), *((p, PRIVATE_FILE_MODE) for p in root.glob("sessions.db*"))]
     for folder, _dirs, files in os.walk(root / "sessions"):
         ours.append((Path(folder), PRIVATE_DIR_MODE))

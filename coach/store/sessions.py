@@ -73,6 +73,7 @@ from coach.store.index import (
     _summary,
     _utc_now,
 )
+from coach.store.pids import pid_alive
 from coach.store.stream import (
     _SESSION_ID,
     STREAM_SCHEMA,
@@ -100,16 +101,6 @@ ABANDONED_AFTER_S = 5.0
 __all__ = ["SessionStore", "SessionSummary", "SessionWriter", "SessionStream", "Hold", "FormWarning",
            "SessionNotFoundError", "SessionCorruptError", "SessionWriteError", "StoreError", "STREAM_FILE",
            "private_file", "open_private", "default_data_dir"]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 class SessionStore:
@@ -368,7 +359,7 @@ class SessionStore:
         if pid == os.getpid():
             return True  # ours, yet no live writer of ours has it
         if pid is not None:
-            return not _pid_alive(pid)
+            return not pid_alive(pid)
         try:
             return time.time() - stream.stat().st_mtime > quiet_s
         except FileNotFoundError:
