@@ -17,6 +17,22 @@ Why not mediapipe 0.10.21, the last release that sends nothing: it needs protobu
 Streamlit 1.67 needs protobuf >= 5.26; going back would also mean Streamlit 1.49,
 streamlit-webrtc 0.67 and NumPy 1.x, the pair RECIPES.md warns breaks again and again.
 ``tests/test_outbound.py`` proves the result: zero attempts beyond loopback.
+
+On other systems this cut may do nothing. What the 1.2.2 wheels from PyPI hold (read from the
+strings of their native library, libmediapipe.so/.dylib/.dll, 2026-12-06; not run there):
+
+- Linux x86_64 (measured as above), Linux aarch64 and Windows arm64: the same uploader,
+  ``http_logging_client.cc`` over ``curl_client.cc``, libcurl linked in, ``https_proxy`` read.
+- macOS arm64 and Windows x86_64: another one, Google's Clearcut logger
+  (``clearcut_logging_client.cc``, ``portable_clearcut_uploader.cc``), posting to the same
+  https://play.googleapis.com/log through ``ion_http_client``: NSURLSession (GTMSessionFetcher)
+  on macOS, WinINet on Windows; no libcurl. Both take the system's proxy settings, not the
+  environment, so on those systems MediaPipe's usage logs may leave the machine. That library
+  also has an on-disk log store (``flat_file_log_store.cc``); whether and where it writes there
+  we could not check.
+
+The variables are still set everywhere: any libcurl or Python request in this process meets
+the same dead end.
 """
 
 from __future__ import annotations
