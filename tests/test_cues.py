@@ -57,3 +57,15 @@ def test_the_countdown_cue_is_recognised_for_the_page_to_count_on_its_own_clock(
     assert [countdown_number(COUNTDOWN_CUE.format(n)) for n in (3, 2, 1)] == [3, 2, 1]
     assert countdown_number("Good. Hold still and breathe") is None
     assert countdown_number("Get ready: soon") is None
+
+
+def test_a_paused_hold_says_what_the_coach_cannot_see_never_good():
+    """Issue 21: the clock stopped because a form check cannot be read: the cue says which and
+    what would let the coach see it (the back: turn side-on, or the outline; the knee)."""
+    from coach.coaching.cues import TURN_SIDE_ON_CUE, UNCLEAR_CUE
+
+    cases = [(("hip_hinge",), True, TURN_SIDE_ON_CUE), (("hip_hinge",), False, UNCLEAR_CUE["shape"]),
+             (("knee_extension",), False, UNCLEAR_CUE["knee"]), ((), False, "Good. Hold still and breathe")]
+    for unseen, oblique, expected in cases:
+        cue = CueBoard(STRETCH).update(0.0, [], CueContext("holding", 1, 3, turn_side_on=oblique, unseen=unseen))
+        assert cue.text == expected

@@ -258,3 +258,35 @@ def test_a_rounded_back_starts_no_hold_and_is_never_praised(unread_s):
     assert all(f.phase == "holding" for f in frames if f.cue.text.startswith("Good"))
     [hold] = engine.timer.holds
     assert hold.completed and hold.start >= rounded_until - 0.1
+
+
+def test_a_back_that_cannot_be_seen_mid_hold_stops_the_clock_and_is_not_praised():
+    """Issue 21: a hold under way, the person turns oblique and rounds (hair over the back, a
+    hoodie: any reason the back cannot be read). The clock stops once the back has been
+    unreadable for the hysteresis window, dated back to when it became so; the cue asks for
+    what would let the coach see, never "Good"; side-on again, the hold goes on."""
+    def person(oblique: bool = False, **kw):
+        xy, vis, z = seated_person(**kw)
+        if oblique:  # shoulders about 0.4 torso lengths apart: beyond BackParams.view_max_width
+            xy[11, 0] -= 30
+            xy[12, 0] += 30
+        return xy, vis, z
+
+    engine = Engine("seated-chair", "left", hold_s=30, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0}, 2.0), (5, {"lean": 30}, 4.0), (4, {"lean": 30, "oblique": True}, 40.0),
+                            (4, {"lean": 30}, 4.0)], person=person)
+    turned, back = 8.0, 12.0 - 0.01  # (frame times are sums of 1/15 s)
+    before = max(f.hold_elapsed for f in frames if f.t < turned)
+    unseen = [f for f in frames if turned + 0.6 <= f.t < back]
+    assert unseen and all(f.checks["hip_hinge"].status == "unknown" for f in unseen)
+    # Not one second of the unseen rounding is timed (the 0.5 s it took to be sure is given back).
+    assert max(f.hold_elapsed for f in unseen) <= before + 0.1
+    assert all(f.hold_paused or f.phase != "holding" for f in unseen)
+    assert not any(f.cue.text.startswith("Good") for f in unseen)
+    assert all("more side-on" in f.cue.text for f in unseen)
+    # Side-on and long-backed again: timed again (the lapse was long enough to end the first
+    # hold, as a fault's would), and the holds together leave out the unseen seconds.
+    assert frames[-1].phase == "holding" and not frames[-1].hold_paused
+    first, second = frames.holds
+    assert first.duration == pytest.approx(before, abs=0.1) and second.start >= back
+    assert not any(f.cue.text.startswith("I can't see") for f in frames if f.checks["hip_hinge"].status == "ok")

@@ -65,6 +65,7 @@ class CueContext:
     unclear: str | None = None  # a key of UNCLEAR_CUE: what cannot be read now, and why
     countdown: int = 0  # seconds left of the 3-2-1, rounded up
     in_view: bool = False  # the in_frame check is ok now (whole body seen, side-on)
+    unseen: tuple[str, ...] = ()  # form checks unreadable for the hysteresis window (Judgement.unseen)
 
 
 class CueBoard:
@@ -99,6 +100,12 @@ class CueBoard:
             return UNCLEAR_CUE[c.unclear], phase
         if phase == "positioning" and c.sit_tall:
             return SIT_TALL_CUE, "positioning"
+        if phase in ("positioning", "holding") and c.unseen:
+            # The timer waits for a check it cannot read: say which and what would let it see,
+            # never "Good" (and never "ease back in" to someone who is in the stretch).
+            if "hip_hinge" in c.unseen:
+                return (TURN_SIDE_ON_CUE if c.turn_side_on else UNCLEAR_CUE["shape"]), phase
+            return UNCLEAR_CUE["knee"], phase
         if phase == "positioning":
             return self.stretch.entry_cue, "positioning"
         if phase == "holding" and c.paused:

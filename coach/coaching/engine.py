@@ -167,7 +167,7 @@ class Engine:
             unclear = "knee"
         placed = clean = False
         if evidence is not None and not counting:  # 3-2-1: seen and measured, nothing timed yet
-            position = (judgement.statuses, judgement.confirmed, measures[s.entry.measure], s.entry.minimum.value,
+            position = (judgement.statuses, judgement.stopping, measures[s.entry.measure], s.entry.minimum.value,
                         phase_before == "holding", needs_calibration or unclear is not None)
             placed = in_position(*position)
             clean = in_position(*position, warming=judgement.warming)
@@ -186,7 +186,8 @@ class Engine:
             person_seen=evidence is not None, turn_side_on=checks_back and evidence is not None and not back_view,
             paused=timer.paused, blocking=tuple(judgement.confirmed), side=self.side,
             rest_remaining=timer.rest_remaining,
-            unclear=unclear, countdown=counting, in_view=judgement.statuses.get("in_frame") == "ok"))
+            unclear=unclear, countdown=counting, in_view=judgement.statuses.get("in_frame") == "ok",
+            unseen=judgement.unseen_now))
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,

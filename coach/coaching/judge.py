@@ -27,6 +27,18 @@ class Judgement:
     onset: float | None  # when the earliest confirmed fault began
     confirmed: list[str]  # faults past their hysteresis, told or not (what blocks or pauses the timer)
     warming: frozenset[str] = frozenset()  # unknown now only for lack of history (bouncing's first second)
+    unseen: tuple[str, ...] = ()  # must-see checks unknown past the hysteresis (Check.must_see)
+
+    @property
+    def unseen_now(self) -> tuple[str, ...]:
+        """The unseen checks still unreadable this frame (what the cue asks about: once the
+        back is read again, the timer's half-second of doubt is no reason to ask for more)."""
+        return tuple(c for c in self.unseen if self.statuses[c] == UNKNOWN)
+
+    @property
+    def stopping(self) -> list[str]:
+        """What stops a running hold's clock: a confirmed fault, or a form check not seen."""
+        return [*self.confirmed, *self.unseen]
 
 
 class Judge:
@@ -34,6 +46,9 @@ class Judge:
         self.stretch = stretch
         self._verdicts = {name: get_check(name).verdict(stretch.threshold(name), params) for name in stretch.checks}
         self._hysteresis = {name: Hysteresis(params.hysteresis) for name in stretch.checks}
+        # The same hysteresis on "cannot be read": one unreadable frame pauses nothing, half a
+        # second does, dated back to when it began (the form then was not checked).
+        self._unseen = {name: Hysteresis(params.hysteresis) for name in stretch.checks if get_check(name).must_see}
         self._open: dict[str, None] = {}  # shown now, in the order they started
 
     def reset(self) -> None:
@@ -68,9 +83,12 @@ class Judge:
             elif not told and name in self._open:
                 events.append(self._close_warning(name, t, side, reset=name not in confirmed))
             checks[name] = CheckState(status, told, name in confirmed)
-        onsets = [self._hysteresis[c].onset for c in confirmed if self._hysteresis[c].onset is not None]
+        unseen = tuple(name for name, h in self._unseen.items()
+                       if h.update(FAULT if statuses[name] == UNKNOWN else OK, t))
+        onsets = [self._hysteresis[c].onset for c in confirmed] + [self._unseen[c].onset for c in unseen]
+        onsets = [o for o in onsets if o is not None]
         warming = frozenset(n for n, v in self._verdicts.items() if statuses[n] == UNKNOWN and v.warming)
-        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, warming)
+        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, warming, unseen)
 
     def finish(self, t: float, side: Side) -> list[Event]:
         """End of input: close every warning still shown."""
@@ -89,9 +107,11 @@ class Judge:
         return Event(t, "warning_ended", side, {"check": check})
 
 
-def in_position(statuses: dict[str, Status], confirmed: list[str], entry: float, entry_min: float,
+def in_position(statuses: dict[str, Status], stopping: list[str], entry: float, entry_min: float,
                 holding: bool, unreadable: bool, warming: frozenset[str] = frozenset()) -> bool:
     """What the hold timer is told: is the person in the stretch with good form now?
+
+    ``stopping``: confirmed faults and form checks unseen past the hysteresis (Judgement.stopping).
 
     ``unreadable``: a measure a check needs cannot be read now (the back before its upright
     baseline or where its model cannot tell, the knee where the model and the raw angle
@@ -103,8 +123,7 @@ def in_position(statuses: dict[str, Status], confirmed: list[str], entry: float,
     if statuses.get("in_frame") != OK:
         return False
     if unreadable:
-        # No hold is timed on a back or a knee nobody has checked. (From an oblique view the back is
-        # never judged, so it cannot hold the timer up either.)
+        # No hold is timed on a back or a knee nobody has checked.
         return False
     if not holding:
         # SPEC holds: a hold starts only from frames where every check is ok. A fault still
@@ -114,5 +133,6 @@ def in_position(statuses: dict[str, Status], confirmed: list[str], entry: float,
     # Once holding, the clock stops for a confirmed fault, one the person is told about (after
     # the 0.5 s hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
     # threshold: MediaPipe reads a straight knee at 164-173 degrees, and a timer that
-    # stutters on that noise is one nobody trusts. Unknown stops nothing.
-    return not confirmed
+    # stutters on that noise is one nobody trusts. A back or knee that cannot be read for as
+    # long stops it too (an oblique view, hair over the back): what is not seen is not timed.
+    return not stopping

@@ -141,6 +141,11 @@ class Check:
     verdict: MakeVerdict
     joints: tuple[Joint, ...]  # coloured by this check on the video
     labelled: bool  # the sample clips' ground truth labels it (evaluation)
+    # A hold is timed only while this check can be read: a form fault the coach cannot see
+    # (an oblique view, a model unsure of the back or the knee) pauses a running hold instead
+    # of letting it run on unchecked (issue 21). Bouncing needs a second of history and
+    # is unknown for lack of it, not for lack of sight, so it does not.
+    must_see: bool = False
 
 
 KNEE_STRAIGHT = Sourced(
@@ -153,7 +158,7 @@ CHECKS: tuple[Check, ...] = (
                   "(its numbers are coach.params.ViewParams)"),
           _in_frame, (), labelled=False),
     Check("knee_extension", "Knee straight", "knee", "Straighten your knee", "knee_angle", KNEE_STRAIGHT,
-          _below("knee_angle"), ("knee", "ankle"), labelled=True),
+          _below("knee_angle"), ("knee", "ankle"), labelled=True, must_see=True),
     Check("other_leg_flat", "Other leg flat", "other leg", "Keep your other leg flat on the floor", "other_leg_raise",
           Sourced(20.0, "project choice: a resting thigh more than 20 degrees off the floor line is lifted; "
                   "smaller angles are within MediaPipe's hip/knee error on a leg lying flat (RECIPES.md)"),
@@ -162,7 +167,7 @@ CHECKS: tuple[Check, ...] = (
           "spine_flexion",
           Sourced(20.0, "SPEC hip_hinge: rounded = spine flexion >= 20 degrees beyond the upright baseline "
                   "while leaning forward"),
-          _rounded, ("hip", "shoulder"), labelled=True),
+          _rounded, ("hip", "shoulder"), labelled=True, must_see=True),
     Check("steadiness", "Still, no bouncing", "steady", "Hold still, don't bounce", None,
           Sourced(4.0, "SPEC steadiness: >= 4 degrees peak to peak with >= 2 reversals within 2 s"),
           lambda threshold, params: _Bouncing(threshold, params), (), labelled=True),
