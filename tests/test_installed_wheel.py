@@ -23,6 +23,8 @@ from pathlib import Path
 import netwatch
 import pytest
 
+from coach.pose.offline import DEAD_END_PROXY
+
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "seated-chair_left_short.mp4"  # 38 frames, 2.5 s
 CHROMIUM = Path("/usr/lib/chromium/chromium")
@@ -104,9 +106,12 @@ def installed(wheel: Path, tmp_path_factory) -> dict:
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, cwd=root)
     python = venv / BIN / "python"
+    # pip must reach the package index: not through the refused proxy that an earlier test's
+    # pose model put into this process's environment (coach.pose.offline); a real one stays.
+    pip_env = {k: v for k, v in os.environ.items() if v != DEAD_END_PROXY}
     pip = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel),
                           "-c", str(REPO / "requirements.lock")], capture_output=True, text=True, cwd=root,
-                         timeout=900)
+                         timeout=900, env=pip_env)
     install_s = time.monotonic() - started
     assert pip.returncode == 0, pip.stderr[-3000:]
     subprocess.run([str(python), "-m", "pip", "check", "--disable-pip-version-check"], check=True, cwd=root)
