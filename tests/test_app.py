@@ -130,6 +130,21 @@ def test_live_page_opens_on_the_check_in_with_defaults(data_dir):
     assert len(at.get("video")) == 1 and not at.exception
 
 
+def test_where_mediapipe_may_send_usage_logs_the_page_says_so(data_dir, monkeypatch):
+    """Issue 24: on macOS and Windows x86-64 the cut of MediaPipe's usage logs does not work
+    (coach.pose.offline); the person is told, not promised nothing leaves."""
+    from coach.app.live_page import USAGE_LOG_NOTE
+    from coach.pose import offline
+
+    assert not _texts_with(AppTest.from_function(_live_page, default_timeout=TIMEOUT).run(), USAGE_LOG_NOTE)
+    monkeypatch.setattr(offline, "usage_logs_may_leave", lambda: True)
+    assert _texts_with(AppTest.from_function(_live_page, default_timeout=TIMEOUT).run(), USAGE_LOG_NOTE)
+
+
+def _texts_with(at: AppTest, text: str) -> list[str]:
+    return [t for t in _texts(at.sidebar.caption) if text in t]
+
+
 @pytest.fixture
 def no_camera(monkeypatch):
     """OpenCV finds no camera, as on a machine without one (and on one with a camera too)."""

@@ -78,3 +78,13 @@ def test_a_folder_made_wider_before_is_tightened_with_a_note(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="coach.store"):
         SessionStore(root).close()
     assert "tightened" not in caplog.text
+
+
+def test_mediapipe_usage_logs_are_cut_only_where_its_uploader_reads_the_proxy():
+    """coach.pose.offline: the libcurl uploader (Linux, Windows on Arm) honours https_proxy;
+    the Clearcut one of the macOS and Windows x86-64 wheels does not, and the app says so there."""
+    from coach.pose.offline import usage_logs_may_leave
+
+    assert not usage_logs_may_leave("linux", "x86_64") and not usage_logs_may_leave("linux", "aarch64")
+    assert not usage_logs_may_leave("win32", "ARM64")
+    assert usage_logs_may_leave("darwin", "arm64") and usage_logs_may_leave("win32", "AMD64")

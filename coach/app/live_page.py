@@ -16,6 +16,7 @@ from coach.app.common import get_store, play_audio, status_panel
 from coach.app.live_session import LiveSession
 from coach.app.progress_view import current_plan, history
 from coach.params import CameraParams
+from coach.pose import offline
 from coach.present.summary import session_sentences
 from coach.present.wording import stretch_name
 from coach.progress.plan import Plan, day_progress, day_summary
@@ -43,6 +44,9 @@ SOURCES = {
     "local": "Camera attached to this computer",
     "file": "A video file (demo)",
 }
+# Where MediaPipe's own uploader cannot be cut off (coach.pose.offline): said, not hidden.
+USAGE_LOG_NOTE = ("On this computer MediaPipe, the pose library, may send its own usage logs to Google "
+                  "(what they hold is not documented). The coach itself sends nothing.")
 
 
 def _settings(plan: Plan) -> dict:
@@ -71,6 +75,8 @@ def _settings(plan: Plan) -> dict:
     muted = st.sidebar.toggle("Mute sounds and speech", value=False, key="muted")
     model = st.sidebar.radio("Pose model", ["full", "lite"], horizontal=True, key="model",
                              help="full is the accurate one; lite is faster but misplaces a knee hidden behind the other leg")
+    if offline.usage_logs_may_leave():
+        st.sidebar.caption(USAGE_LOG_NOTE)
     return {"exercise": exercise, "side": side, "hold_s": float(hold_s), "reps": int(reps),
             "rest_s": float(rest_s), "source": source, "record_video": record_video,
             "muted": muted, "model": model}

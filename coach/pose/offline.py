@@ -38,6 +38,8 @@ the same dead end.
 from __future__ import annotations
 
 import os
+import platform
+import sys
 
 # Port 0 cannot be listened on, so a connection there is refused by the kernel at once.
 DEAD_END_PROXY = "http://127.0.0.1:0"
@@ -64,3 +66,12 @@ def keep_mediapipe_offline() -> None:
         os.environ[name] = DEAD_END_PROXY
     for name in _BYPASS_VARS:
         os.environ.pop(name, None)
+
+
+def usage_logs_may_leave(system: str | None = None, machine: str | None = None) -> bool:
+    """True where the cut above does not reach MediaPipe's uploader (the module docstring):
+    macOS, and Windows on x86-64. The app tells the person so there, instead of promising
+    what it cannot keep."""
+    system = system or sys.platform
+    machine = (machine or platform.machine()).lower()
+    return system == "darwin" or (system == "win32" and machine in ("amd64", "x86_64"))
