@@ -74,6 +74,11 @@ def test_the_wheel_carries_every_sub_package_the_models_and_the_app_settings(whe
                    "coach/models/MANIFEST.sha256", "coach/app/icon.png", "coach/app/camera.html",
                    "coach/app/entry/streamlit_app.py", "coach/app/entry/.streamlit/config.toml"):
         assert member in names, member
+    # The Live page's demonstration clip of every stretch (sample_videos/ links to them).
+    from coach.app.live_page import DEMOS
+
+    missing = [n for n in DEMOS.values() if f"coach/app/demos/{n}" not in names]
+    assert not missing, f"demonstration clips missing from the wheel: {missing}"
     with zipfile.ZipFile(wheel) as zf:
         shipped = zf.read("coach/app/entry/.streamlit/config.toml")
     assert shipped == (REPO / ".streamlit" / "config.toml").read_bytes()  # the one copy, also ./dev app's
@@ -213,6 +218,8 @@ def test_installed_coach_app_serves_the_coach_to_a_browser_and_stops_cleanly(ins
                                        timeout=30_000)
                 page.get_by_text("Before you start: how do you feel?").wait_for(timeout=5_000)
                 assert "Hamstring stretch coach" in page.title()
+                # The stretch done right, looping beside the how-to: the clip comes from the wheel.
+                page.locator('[data-testid="stVideo"]').first.wait_for(timeout=10_000)
                 page.screenshot(path=str(ARTIFACTS / "live.png"))
                 page.goto(f"{base}/analyze", wait_until="domcontentloaded")
                 page.get_by_role("heading", name="Analyse a video").wait_for(timeout=30_000)

@@ -8,6 +8,7 @@ import os
 import re
 import time
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 import streamlit as st
@@ -28,9 +29,11 @@ from coach.rules.stretches import (
     STRETCHES,
 )
 
+# The checkout's sample clips (the "video file" source); an installed coach has only its demos.
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 # A good-form sample clip of each stretch, shown (looping, silent) before the session starts:
-# seeing the hinge done right says more than the how-to alone.
+# seeing the hinge done right says more than the how-to alone. They ship inside the package.
+DEMO_DIR = Path(str(files("coach.app") / "demos"))
 DEMOS = {
     "seated-chair": "seated-chair_left_good.mp4",
     "seated-chair-soft-knee": "seated-chair-soft-knee_right_good.mp4",
@@ -117,7 +120,7 @@ def render() -> None:
                     unsafe_allow_html=True)
         if problem:
             st.warning(problem)
-        demo = SAMPLES / DEMOS.get(settings["exercise"], "")
+        demo = DEMO_DIR / DEMOS.get(settings["exercise"], "")
         how, shown = st.columns([3, 2]) if demo.is_file() else (st.container(), None)
         with how:
             st.markdown(f"**How:** {stretch.how}")
@@ -295,7 +298,7 @@ def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
             return
         frames = _camera_frames(capture)
     else:
-        clips = sorted(SAMPLES.glob("*.mp4"))
+        clips = sorted(SAMPLES.glob("*.mp4")) or sorted(DEMO_DIR.glob("*.mp4"))
         if not clips:
             st.error("No video files in sample_videos/.")
             return
