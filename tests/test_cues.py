@@ -69,3 +69,28 @@ def test_a_paused_hold_says_what_the_coach_cannot_see_never_good():
     for unseen, oblique, expected in cases:
         cue = CueBoard(STRETCH).update(0.0, [], CueContext("holding", 1, 3, turn_side_on=oblique, unseen=unseen))
         assert cue.text == expected
+
+
+def test_a_stretched_leg_hidden_behind_the_other_asks_to_turn_round_not_sideways():
+    """A person side-on with the stretched leg away from the camera: its knee hidden (the
+    in_frame fault) or unreadable is not fixed by "turn sideways" or "straighten it", but by
+    turning round; with the leg nearer the camera the usual cues stand."""
+    from coach.coaching.cues import FAR_LEG_CUE, UNCLEAR_CUE
+
+    turn_round = FAR_LEG_CUE.format(side="right")
+    assert "right leg is nearer the camera" in turn_round
+    cases = [  # (phase, shown faults, context fields, far leg) -> cue
+        ("setup", [], {"in_view": False}, True, turn_round),
+        ("setup", [], {"in_view": False}, False, STRETCH.cue("in_frame")),
+        ("positioning", [], {"in_view": True, "blocking": ("knee_extension",)}, True, turn_round),
+        ("holding", [], {"in_view": True, "unseen": ("knee_extension",)}, True, turn_round),
+        ("holding", [], {"in_view": True, "unseen": ("knee_extension",)}, False, UNCLEAR_CUE["knee"]),
+        ("holding", ["in_frame"], {"in_view": False}, True, turn_round),
+        ("holding", ["in_frame"], {"in_view": False}, False, STRETCH.cue("in_frame")),
+        # seen and read: a bent far knee is still told to straighten, and a good hold praised
+        ("holding", ["knee_extension"], {"in_view": True}, True, STRETCH.cue("knee_extension")),
+        ("holding", [], {"in_view": True}, True, "Good. Hold still and breathe"),
+    ]
+    for phase, shown, fields, far, expected in cases:
+        context = CueContext(phase, 1, 3, side="right", far_leg=far, **fields)
+        assert CueBoard(STRETCH).update(0.0, shown, context).text == expected, (phase, shown, fields, far)

@@ -290,3 +290,23 @@ def test_a_back_that_cannot_be_seen_mid_hold_stops_the_clock_and_is_not_praised(
     first, second = frames.holds
     assert first.duration == pytest.approx(before, abs=0.1) and second.start >= back
     assert not any(f.cue.text.startswith("I can't see") for f in frames if f.checks["hip_hinge"].status == "ok")
+
+
+def test_a_stretched_leg_hidden_behind_the_other_asks_to_turn_round():
+    """The left leg stretched, the right side facing the camera, and MediaPipe not seeing the
+    left knee (visibility 0.3, behind the right leg): the coach does not time it, and asks the
+    person to turn round, not to turn sideways; once the leg is seen, it coaches as usual."""
+    def person(hidden: bool = False, **kw):
+        xy, vis, z = seated_person(near="right", **kw)
+        if hidden:
+            vis[25] = 0.3  # LEFT_KNEE
+        return xy, vis, z
+
+    engine = Engine("seated-chair", "left", hold_s=30, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0, "hidden": True}, 2.0), (6, {"lean": 30, "hidden": True}, 4.0),
+                            (4, {"lean": 0}, 2.0), (6, {"lean": 30}, 4.0)], person=person)
+    hidden = [f for f in frames if 1.0 <= f.t < 8.9]
+    assert all(f.checks["in_frame"].status == "fault" and f.phase != "holding" for f in hidden)
+    assert all("turn round so your left leg is nearer the camera" in f.cue.text for f in hidden)
+    assert not any("turn sideways" in f.cue.text.lower() for f in frames)
+    assert frames[-1].phase == "holding" and frames[-1].cue.text.startswith("Good")

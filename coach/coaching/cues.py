@@ -31,6 +31,10 @@ UNCLEAR_CUE = {
     # the raw landmarks show a bend the knee model calls straight
     "knee": "I can't see your knee clearly: straighten it fully, hands off it, leg in view",
 }
+# The stretched leg is the one away from the camera and its knee cannot be seen or read
+# (behind the other leg): the person is side-on already, so "turn sideways" or "straighten
+# it" would not help; turning round would (coach.rules.verdicts.far_leg_hidden).
+FAR_LEG_CUE = "I can't see your {side} knee: turn round so your {side} leg is nearer the camera"
 # A hold whose timer is paused (out of position for under a second, no fault shown) is not
 # going well: the cue says what the timer is waiting for instead of praising.
 PAUSED_CUE = "Timer paused: ease back into the stretch"
@@ -66,6 +70,7 @@ class CueContext:
     countdown: int = 0  # seconds left of the 3-2-1, rounded up
     in_view: bool = False  # the in_frame check is ok now (whole body seen, side-on)
     unseen: tuple[str, ...] = ()  # form checks unreadable for the hysteresis window (Judgement.unseen)
+    far_leg: bool = False  # the stretched leg is the far one and its knee is not seen or not read
 
 
 class CueBoard:
@@ -81,15 +86,21 @@ class CueBoard:
         phase, side = c.phase, c.side
         if phase == "setup" and not c.person_seen:
             return NO_PERSON_CUE, "setup"
+        if phase in ("setup", "positioning", "holding") and c.far_leg and (not c.in_view or c.unclear == "knee"
+                                                                          or "knee_extension" in (*c.unseen, *c.blocking)):
+            return FAR_LEG_CUE.format(side=side), phase
         if phase == "setup" and not c.in_view:
             return self.stretch.cue("in_frame"), "setup"
         if phase == "setup":
             # In view and side-on, the timer's settling second: "turn sideways" would contradict
             # the check list's tick (issue 22); say what comes next instead.
             phase = "positioning"
-        if phase == "positioning" and c.blocking:
+        # In view now, the in_frame fault's half-second of hysteresis is no reason to say
+        # "turn sideways" to someone the check list already ticks (as in setup above).
+        blocking = [check for check in c.blocking if not (check == "in_frame" and c.in_view)]
+        if phase == "positioning" and blocking:
             # Not yet a correction (nothing has been held): what keeps the timer from starting.
-            first = next(check for check in PRIORITY if check in c.blocking)
+            first = next(check for check in PRIORITY if check in blocking)
             if first == "in_frame" and not c.person_seen:
                 return NO_PERSON_CUE, "positioning"
             text = self.stretch.cue(first)
@@ -148,6 +159,8 @@ class CueBoard:
             text, source, correction = self.stretch.cue(choice), choice, True
             if choice == "in_frame" and not context.person_seen:
                 text = NO_PERSON_CUE
+            elif choice == "in_frame" and context.far_leg:
+                text = FAR_LEG_CUE.format(side=context.side)
         elif countdown:
             text, source, correction = COUNTDOWN_CUE.format(countdown), "setup", False
         else:

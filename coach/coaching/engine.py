@@ -31,7 +31,7 @@ from typing import Literal
 from coach.coaching.back import BackCalibration
 from coach.coaching.cues import CueBoard, CueContext
 from coach.coaching.hold import HoldTimer, sides_for
-from coach.coaching.judge import Judge, in_position
+from coach.coaching.judge import Judge, Judgement, in_position
 from coach.coaching.observe import Observation
 from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
@@ -43,6 +43,7 @@ from coach.pose.landmarks import Side
 from coach.pose.timebase import FrameRate
 from coach.rules.checks import Evidence
 from coach.rules.stretches import Stretch, get_stretch
+from coach.rules.verdicts import OK, UNKNOWN, far_leg_hidden
 
 SideChoice = Literal["left", "right", "auto"]
 
@@ -187,7 +188,7 @@ class Engine:
             paused=timer.paused, blocking=tuple(judgement.confirmed), side=self.side,
             rest_remaining=timer.rest_remaining,
             unclear=unclear, countdown=counting, in_view=judgement.statuses.get("in_frame") == "ok",
-            unseen=judgement.unseen_now))
+            unseen=judgement.unseen_now, far_leg=evidence is not None and self._far_leg(evidence, judgement)))
         return CoachFrame(
             t=obs.t, detected=evidence is not None,
             xy=None if tracked is None else tracked.xy, visibility=None if tracked is None else tracked.visibility,
@@ -201,6 +202,14 @@ class Engine:
             rest_remaining=timer.rest_remaining, cue=cue, events=events, back_raw=obs.back_raw,
             side_known=self.side_known or not timer.first_side_open,
         )
+
+    def _far_leg(self, evidence: Evidence, judgement: Judgement) -> bool:
+        """The stretched leg is the far one and its knee is hidden behind the other leg, or
+        cannot be read (coach.rules.verdicts.far_leg_hidden): what the cue asks to change."""
+        if evidence.side == evidence.near_side or "knee_extension" not in judgement.statuses:
+            return False
+        return (far_leg_hidden(evidence.xy, evidence.visibility, evidence.side, evidence.near_side, self.params.view)
+                or (judgement.statuses.get("in_frame") == OK and judgement.statuses["knee_extension"] == UNKNOWN))
 
     @staticmethod
     def _learned(model, inputs, max_error: float) -> float:
