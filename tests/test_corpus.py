@@ -183,3 +183,15 @@ def test_building_on_every_core_stores_the_same_clips_as_one_core(tmp_path: Path
         stores[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
         assert not list((tmp_path / f"render{workers}").iterdir())  # the videos are not kept
     assert len(stores[1]) == 4 and stores[1] == stores[2]
+
+
+def test_the_report_breaks_down_by_which_leg_faces_the_camera() -> None:
+    """Issue 21: the stretched leg behind the other one is where MediaPipe loses the knee, so
+    the evaluation's breakdown says which clips had it, from the camera's truth."""
+    from coach.lab.evaluation import conditions
+
+    base = {"exercise": "seated-chair", "fps": 15, "width": 640, "height": 480}
+    assert conditions({**base, "camera": {"side": "far"}})["stretched leg"] == "far side"
+    assert conditions({**base, "camera": {"side": "near"}})["stretched leg"] == "near side"
+    assert "stretched leg" not in conditions({**base, "camera": {}})  # a hand-scripted clip says nothing
+    assert {c.camera.side for c in corpus.corpus_clips()} == {"near", "far"}

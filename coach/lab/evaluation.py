@@ -318,6 +318,10 @@ def conditions(gt: dict) -> dict[str, str]:
         d = float(cam["distance"])
         out["distance"] = "2.0-2.5 m" if d < 2.5 else "2.5-3.0 m" if d < 3.0 else "3.0-3.5+ m"
     out["stretch"] = gt["exercise"]
+    if cam.get("side") in ("near", "far"):
+        # The stretched leg toward the camera or behind the other one, where MediaPipe often
+        # cannot see its knee (coach.rules.verdicts.far_leg_hidden).
+        out["stretched leg"] = f"{cam['side']} side"
     # What people wear and the camera they have (issue 21); clips before it are tight and clean.
     wardrobe = gt.get("wardrobe") or {}
     out["clothing"] = wardrobe.get("top", "tight")
