@@ -310,3 +310,22 @@ def test_a_stretched_leg_hidden_behind_the_other_asks_to_turn_round():
     assert all("turn round so your left leg is nearer the camera" in f.cue.text for f in hidden)
     assert not any("turn sideways" in f.cue.text.lower() for f in frames)
     assert frames[-1].phase == "holding" and frames[-1].cue.text.startswith("Good")
+
+
+def test_a_one_frame_flicker_does_not_move_when_a_hold_is_dated_from():
+    """A knee read bent for a single frame just after the person got into the stretch (a
+    landmark misplaced, never a confirmed fault) delays the start of the hold by the
+    confirmation window, as SPEC asks, but not its date: it is the person's arrival. A real
+    bend, past its hysteresis, does move it."""
+    def run(bend_s: float):
+        engine = Engine("seated-chair", "left", hold_s=10, reps=1, both_sides=False)
+        drive(engine, [(3, {"lean": 0}, 2.0), (0.4, {"lean": 30}, 4.0), (bend_s, {"lean": 30, "knee": 150}, 4.0),
+                       (12, {"lean": 30}, 4.0)])
+        [hold] = engine.timer.holds
+        return hold
+
+    steady = run(0.0)
+    flicker = run(1 / FPS)
+    bent = run(1.0)
+    assert flicker.completed and flicker.start == pytest.approx(steady.start, abs=0.1)
+    assert bent.start >= 3.0 + 0.4 + 1.0 - 0.1

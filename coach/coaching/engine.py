@@ -171,7 +171,9 @@ class Engine:
             position = (judgement.statuses, judgement.stopping, measures[s.entry.measure], s.entry.minimum.value,
                         phase_before == "holding", needs_calibration or unclear is not None)
             placed = in_position(*position)
-            clean = in_position(*position, warming=judgement.warming)
+            # The approach that dates a hold: in the stretch with no fault *confirmed* (a knee read
+            # 164 for one frame is not the person leaving); the start still waits for every check ok.
+            clean = in_position(*position[:4], holding=True, unreadable=position[5])
         side_before = self.side
         # The clock stops from the moment a fault began, not 0.5 s later when it is shown.
         events = timer.update(obs.t, ready=not counting and judgement.statuses.get("in_frame") == "ok",

@@ -26,7 +26,6 @@ class Judgement:
     events: list[Event]  # warnings that started or ended now
     onset: float | None  # when the earliest confirmed fault began
     confirmed: list[str]  # faults past their hysteresis, told or not (what blocks or pauses the timer)
-    warming: frozenset[str] = frozenset()  # unknown now only for lack of history (bouncing's first second)
     unseen: tuple[str, ...] = ()  # must-see checks unknown past the hysteresis (Check.must_see)
 
     @property
@@ -87,8 +86,7 @@ class Judge:
                        if h.update(FAULT if statuses[name] == UNKNOWN else OK, t))
         onsets = [self._hysteresis[c].onset for c in confirmed] + [self._unseen[c].onset for c in unseen]
         onsets = [o for o in onsets if o is not None]
-        warming = frozenset(n for n, v in self._verdicts.items() if statuses[n] == UNKNOWN and v.warming)
-        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, warming, unseen)
+        return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, unseen)
 
     def finish(self, t: float, side: Side) -> list[Event]:
         """End of input: close every warning still shown."""
@@ -108,16 +106,15 @@ class Judge:
 
 
 def in_position(statuses: dict[str, Status], stopping: list[str], entry: float, entry_min: float,
-                holding: bool, unreadable: bool, warming: frozenset[str] = frozenset()) -> bool:
+                holding: bool, unreadable: bool) -> bool:
     """What the hold timer is told: is the person in the stretch with good form now?
 
     ``stopping``: confirmed faults and form checks unseen past the hysteresis (Judgement.stopping).
 
     ``unreadable``: a measure a check needs cannot be read now (the back before its upright
     baseline or where its model cannot tell, the knee where the model and the raw angle
-    disagree). ``warming``: checks allowed to be
-    unknown for lack of history (the timer's clean approach, which dates a hold, not what
-    starts it)."""
+    disagree). ``holding`` True also says whether the person is *approaching* a hold
+    cleanly (no fault confirmed), which is what dates a hold once it starts."""
     if not math.isfinite(entry) or entry < entry_min:
         return False
     if statuses.get("in_frame") != OK:
@@ -129,7 +126,7 @@ def in_position(statuses: dict[str, Status], stopping: list[str], entry: float, 
         # SPEC holds: a hold starts only from frames where every check is ok. A fault still
         # inside its hysteresis (a back rounding right now) starts nothing, and neither does a
         # check that cannot be judged: "Good" is never said about a back or a knee not read.
-        return all(v == OK or name in warming for name, v in statuses.items())
+        return all(v == OK for v in statuses.values())
     # Once holding, the clock stops for a confirmed fault, one the person is told about (after
     # the 0.5 s hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
     # threshold: MediaPipe reads a straight knee at 164-173 degrees, and a timer that

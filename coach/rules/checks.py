@@ -63,15 +63,8 @@ class Verdict(Protocol):
     def reset(self) -> None:
         """Forget what was seen (nobody in view, a new side)."""
 
-    @property
-    def warming(self) -> bool:
-        """The last verdict was ``unknown`` only for lack of history (it will say ok or fault
-        once it has seen enough), not because the measure cannot be seen."""
-
 
 class _Stateless:
-    warming = False
-
     def __init__(self, judge: Callable[[Evidence], np.ndarray]) -> None:
         self._judge = judge
 
@@ -91,10 +84,6 @@ class _Bouncing:
 
     def __init__(self, peak_to_peak: float, params: CoachParams) -> None:
         self._monitor = SteadinessMonitor(peak_to_peak, params.steadiness)
-
-    @property
-    def warming(self) -> bool:
-        return self._monitor.warming
 
     def __call__(self, evidence: Evidence) -> Status:
         if not evidence.entered:

@@ -143,15 +143,12 @@ class SteadinessMonitor:
         self.params = params
         self.window_s = params.window_s
         self._samples: deque[tuple[float, float]] = deque()
-        self.warming = False  # unknown only for lack of history (see Verdict.warming)
 
     def reset(self) -> None:
         self._samples.clear()
-        self.warming = False
 
     def update(self, t: float, angle: float) -> Status:
         """Verdict at time ``t``; ``unknown`` until half a window of measurements exists."""
-        self.warming = False
         if np.isnan(angle):
             self.reset()
             return UNKNOWN
@@ -159,7 +156,6 @@ class SteadinessMonitor:
         while self._samples and self._samples[0][0] < t - self.window_s:
             self._samples.popleft()
         if self._samples[-1][0] - self._samples[0][0] < self.window_s / 2:
-            self.warming = True
             return UNKNOWN
         window = despiked(np.array(self._samples), self.params.despike_s)
         # A jump faster than a body moves is the tracker, not the person: judge the stretches
