@@ -56,6 +56,10 @@ class SideParams:
                                    "resting leg lies well below the raised one (project choice)")
     differ_by_deg: float = tunable(10.0, "the two legs must differ by this much before one is called the "
                                    "stretched one (project choice)")
+    seen_leg_straight_deg: float = tunable(140.0, "seated, the other knee not seen: the seen leg is called the "
+                                           "stretched one when MediaPipe reads it at least this straight (a straight "
+                                           "leg reads 147-180, a chair's resting leg near 90); of 130-160 on the "
+                                           "train people, 140 watched the right leg most and timed no more faults")
 
 
 @dataclass(frozen=True)

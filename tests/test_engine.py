@@ -329,3 +329,37 @@ def test_a_one_frame_flicker_does_not_move_when_a_hold_is_dated_from():
     bent = run(1.0)
     assert flicker.completed and flicker.start == pytest.approx(steady.start, abs=0.1)
     assert bent.start >= 3.0 + 0.4 + 1.0 - 0.1
+
+
+def _on_the_floor(knee: float = 180.0, **kw):
+    """Seated on the floor, the near (left) leg stretched and the far (right) one straight
+    too but hidden behind it: MediaPipe reads the far knee 0.3 visible, at a straight guess."""
+    xy, vis, z = seated_person(near="left", knee=knee, **kw)
+    far_xy, _, _ = seated_person(side="right", knee=180.0, **kw)
+    for i in (26, 28, 30, 32):  # RIGHT_KNEE, _ANKLE, _HEEL, _FOOT_INDEX
+        xy[i] = far_xy[i]
+    vis[26] = 0.3
+    return xy, vis, z
+
+
+def test_a_hidden_leg_does_not_vote_for_the_stretched_side():
+    xy, vis, _ = _on_the_floor(knee=150.0)
+    assert detect_stretched_side(xy, "seated") == "right"  # its guessed angle is straighter
+    assert detect_stretched_side(xy, "seated", visibility=vis) == "left"  # the seen leg, straight-ish
+    xy, vis, _ = seated_person(side="right", near="left")  # a chair: the seen leg is the bent resting one
+    vis[26] = 0.3
+    assert detect_stretched_side(xy, "seated", visibility=vis) is None
+
+
+def test_a_bend_of_the_seen_leg_mid_hold_is_told_not_swapped_for_the_hidden_one():
+    """Issue 21, validation body18-3: on the floor the near knee bent mid-hold and the coach,
+    comparing it with the hidden far leg's guessed angle, switched to watching that leg and
+    asked the person to turn round. The bend is the fault to tell."""
+    engine = Engine("seated-floor", "auto", hold_s=30, reps=1, both_sides=False)
+    frames = drive(engine, [(3, {"lean": 0}, 2.0), (5, {"lean": 30}, 4.0), (3, {"lean": 30, "knee": 150.0}, 4.0),
+                            (4, {"lean": 30}, 4.0)], person=_on_the_floor)
+    assert {f.side for f in frames if f.t > 2.0} == {"left"}
+    bent = [f for f in frames if 8.3 <= f.t < 10.9]
+    assert all(f.checks["knee_extension"].status == "fault" for f in bent)
+    assert any(f.cue.text == "Straighten your knee" for f in bent)
+    assert not any("turn round" in f.cue.text for f in frames)
