@@ -59,3 +59,15 @@ def test_hold_seconds_on_a_faulty_form_are_counted_where_the_stretch_judges_it()
     assert faulty_hold_seconds(gt, [{"start": 2.0, "end": 3.0}]) == 0.0
     # The lying thigh hold does not judge the knee: straightening it is the stretch.
     assert faulty_hold_seconds({**gt, "exercise": "supine-thigh-hold"}, [{"start": 3.0, "end": 4.0}]) == 0.0
+
+
+def test_pooled_coverage_is_inside_true_holds_and_counts_a_clip_judged_nowhere():
+    """The coverage the report breaks down by condition is the targets' (labelled frames
+    inside true holds that were judged), and a clip where the coach judged nothing weighs in
+    with all its frames: it used to drop out of the sum and flatter the pool."""
+    gt = {"frames": [{**gt_frame(178, "ok"), "t": float(t)} for t in range(3)],
+          "holds": [{"start": 0, "end": 2}]}  # frames at t = 0 and 1 are inside it, t = 2 is not
+    seen = {"frames": 3, "coach": score(gt, [rec(178, "ok"), rec(178, "ok"), rec(178, "ok")], [])}
+    blind = {"frames": 3, "coach": score(gt, [rec(None, "unknown")] * 3, [])}
+    assert pooled([seen, blind], "coach")["checks"]["knee_extension"]["coverage"] == pytest.approx(2 / 4)
+    assert pooled([seen], "coach")["checks"]["knee_extension"]["coverage"] == 1.0

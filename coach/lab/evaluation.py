@@ -343,9 +343,10 @@ def pooled(results: list[dict], engine: str) -> dict:
         if not counts:
             continue
         tp, fp, fn = (sum(c[k] for c in counts) for k in ("tp", "fp", "fn"))
-        judged = sum(c["tp"] + c["fp"] + c["fn"] + c["tn"] for c in counts)
-        labelled = sum(round((c["tp"] + c["fp"] + c["fn"] + c["tn"]) / c["coverage"]) if c["coverage"] else 0
-                       for c in counts)
+        # Coverage as the targets define it: labelled frames inside true holds that were judged,
+        # summed over clips (a clip judged nowhere counts, with all its frames).
+        judged = sum(c["hold_judged"] for c in counts)
+        labelled = sum(c["hold_labelled"] for c in counts)
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -409,7 +410,7 @@ def format_report(results: list[dict]) -> str:
         t = pooled(results, engine)
         mae = "  ".join(f"{m} {_fmt(v)} (max {_fmt(t['max_error'][m])})" for m, v in t["mae"].items())
         f1 = "  ".join(f"{c} P {_fmt(v['precision'], 2)} R {_fmt(v['recall'], 2)} F1 {_fmt(v['f1'], 2)} "
-                       f"cov {_fmt(v['coverage'], 2)}" for c, v in t["checks"].items())
+                       f"cov in holds {_fmt(v['coverage'], 2)}" for c, v in t["checks"].items())
         h = t["holds"]
         lines.append(f"[{engine}] MAE: {mae}")
         lines.append(f"[{engine}] checks: {f1}")
@@ -472,7 +473,7 @@ def format_breakdown(results: list[dict]) -> str:
     head = (f"{'condition':28s} {'clips':>5s} {'engine':6s} {'knee':>5s} {'hip':>5s} {'trunk':>5s} {'leg':>5s}  "
             + "".join(f"{'F1 ' + c[:4]:>7s} " for c in CHECKS) + "".join(f"{'cv ' + c[:2]:>5s} " for c in CHECKS)
             + f" {'holds':>9s} {'start':>5s} {'dur':>5s} {'bad s':>6s}")
-    lines = ["By condition (pooled; MAE degrees; cv = coverage; holds matched/true(+extra), mean abs start and "
+    lines = ["By condition (pooled; MAE degrees; cv = coverage inside true holds; holds matched/true(+extra), mean abs start and "
              "duration error, s; bad s = hold seconds timed on a rounded back or bent knee)", head, "-" * len(head)]
     keys = sorted({k for r in results for k in r.get("conditions", {})})
     for key in keys:
