@@ -71,3 +71,18 @@ def test_pooled_coverage_is_inside_true_holds_and_counts_a_clip_judged_nowhere()
     blind = {"frames": 3, "coach": score(gt, [rec(None, "unknown")] * 3, [])}
     assert pooled([seen, blind], "coach")["checks"]["knee_extension"]["coverage"] == pytest.approx(2 / 4)
     assert pooled([seen], "coach")["checks"]["knee_extension"]["coverage"] == 1.0
+
+
+def test_corrections_told_are_counted_right_or_wrong_in_seconds():
+    """What reached the person: a shown correction while the truth has the fault is told
+    rightly, while the form is fine wrongly; unsure frames count for neither."""
+    from coach.lab.evaluation import told_seconds
+
+    frames = [gt_frame(140, "fault"), gt_frame(140, "fault"), gt_frame(178, "ok"), gt_frame(165, "unsure")]
+    records = [{**rec(140, "fault"), "shown": ["knee_extension"]}, {**rec(140, "fault"), "shown": []},
+               {**rec(160, "fault"), "shown": ["knee_extension"]}, {**rec(160, "fault"), "shown": ["knee_extension"]}]
+    assert told_seconds(frames, records, fps=10.0) == {"knee_extension": {"right": 0.1, "wrong": 0.1}}
+    scored = score({"frames": frames, "holds": [], "fps": 10.0}, records, [])
+    assert scored["told"] == {"knee_extension": {"right": 0.1, "wrong": 0.1}}
+    assert pooled([{"frames": 4, "coach": scored}] * 2, "coach")["told"]["knee_extension"] == {"right": 0.2, "wrong": 0.2}
+    assert "told" not in score({"frames": frames, "holds": []}, [rec(140, "fault")] * 4, [])  # the naive engine tells nothing

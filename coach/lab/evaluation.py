@@ -234,6 +234,23 @@ def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
                                 "hold_labelled": hold_labelled, "hold_judged": hold_judged}
     out["holds"] = match_holds(gt.get("holds", []), holds)
     out["faulty_hold_s"] = faulty_hold_seconds(gt, holds)
+    if n and all("shown" in r for r in records[:n]):
+        out["told"] = told_seconds(gt["frames"][:n], records[:n], float(gt.get("fps") or 15.0))
+    return out
+
+
+def told_seconds(frames: list[dict], records: list[dict], fps: float) -> dict[str, dict[str, float]]:
+    """What the person was told, per check: seconds a correction was shown while the truth
+    says the fault is there (``right``) and while it says the form is fine (``wrong``).
+    Frame F1 counts every frame's verdict; this counts what reaches the person, after the
+    hysteresis: a correction told wrongly is what makes people stop trusting a coach."""
+    out: dict[str, dict[str, float]] = {}
+    for g, r in zip(frames, records):
+        for check in r["shown"]:
+            label = g["labels"].get(check)
+            if label in ("ok", "fault"):
+                told = out.setdefault(check, {"right": 0.0, "wrong": 0.0})
+                told["right" if label == "fault" else "wrong"] += 1.0 / fps
     return out
 
 
@@ -363,6 +380,9 @@ def pooled(results: list[dict], engine: str) -> dict:
         "duration_max": float(np.max([abs(e["duration_error"]) for e in errors])) if errors else math.nan,
     }
     total["faulty_hold_s"] = sum(r[engine].get("faulty_hold_s", 0.0) for r in results)
+    if any("told" in r[engine] for r in results):
+        total["told"] = {c: {k: sum(r[engine].get("told", {}).get(c, {}).get(k, 0.0) for r in results)
+                             for k in ("right", "wrong")} for c in CHECKS}
     return total
 
 
@@ -417,6 +437,9 @@ def format_report(results: list[dict]) -> str:
         lines.append(f"[{engine}] holds: matched {h['matched']}/{h['truth']}, extra {h['extra']}, start error mean "
                      f"{_fmt(h['start_mae'], 2)} max {_fmt(h['start_max'], 2)} s, duration error mean "
                      f"{_fmt(h['duration_mae'], 2)} max {_fmt(h['duration_max'], 2)} s")
+        if "told" in t:
+            lines.append(f"[{engine}] corrections told (s, right / wrong, after the hysteresis): " + "  ".join(
+                f"{c} {v['right']:.1f} / {v['wrong']:.1f}" for c, v in t["told"].items() if v["right"] or v["wrong"]))
     return "\n".join(lines)
 
 
