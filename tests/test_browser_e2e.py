@@ -251,14 +251,19 @@ def test_sounds_and_speech_for_a_hold_a_correction_and_the_side_switch(results):
 
 
 def test_the_coach_view_reads_from_across_the_room(results):
-    """At a 1500 px wide window, while a session runs: the cue at least 64 px, the timer at
-    least 120 px, the counters at least 40 px (computed sizes), and no sidebar."""
+    """At a 1500 px wide window, while a session runs: the cue at least 64 px (45 px for a
+    long one, coach.present.panel.cue_rem), the timer at least 120 px, the counters at least
+    40 px (computed sizes), and no sidebar."""
+    from coach.present.panel import cue_rem
+
     timeline = _run(results, "good").get("timeline", [])
     running = [p for p in timeline if p.get("cue")]
     assert running, _explain(_run(results, "good"))
+    assert any((p.get("sizes") or {}).get("cue", 0) >= 64 for p in running)  # "Good. Hold still and breathe"
     for panel in running:
         sizes = panel.get("sizes") or {}
-        assert sizes.get("cue", 0) >= 64 and sizes.get("timer", 0) >= 120 and sizes.get("counters", 0) >= 40, panel
+        assert sizes.get("cue", 0) >= min(64, 16 * cue_rem(panel["cue"])) >= 44.8, panel
+        assert sizes.get("timer", 0) >= 120 and sizes.get("counters", 0) >= 40, panel
         assert not panel.get("sidebar"), panel
 
 

@@ -133,3 +133,18 @@ def test_a_label_halo_hugs_its_text_with_no_offset_ghost(size):
     reach = max(2, int(round(size * 2))) + 2
     assert dark_x.max() - white_x.max() <= reach, (dark_x.max(), white_x.max())
     assert white_x.min() - dark_x.min() <= reach
+
+
+def test_a_long_cue_is_set_smaller_so_the_timer_and_check_list_stay_on_screen():
+    """At 64 px the 78-character "turn round" cue wrapped to six lines at a 1280x800 window and
+    pushed the check list off the screen: long cues are smaller, never below 2.8 rem (45 px),
+    and every cue the coach can say gets a size."""
+    from coach.coaching.cues import FAR_LEG_CUE, NO_PERSON_CUE, PAUSED_CUE, UNCLEAR_CUE
+    from coach.present.panel import LONG_CUE_REM, cue_rem
+
+    assert cue_rem("Good. Hold still and breathe") == 4.0
+    assert cue_rem(PAUSED_CUE) == 4.0 and cue_rem("x" * 50) == 3.4
+    long_cues = [FAR_LEG_CUE.format(side="right"), NO_PERSON_CUE, *UNCLEAR_CUE.values()]
+    assert all(cue_rem(c) == LONG_CUE_REM for c in long_cues)
+    sizes = [cue_rem("x" * n) for n in range(1, 120)]
+    assert sizes == sorted(sizes, reverse=True) and min(sizes) == LONG_CUE_REM >= 2.8

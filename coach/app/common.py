@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from coach.coaching.cues import COUNTDOWN_CUE, countdown_number
-from coach.present.panel import PHASE_TEXT, PanelState
+from coach.present.panel import PHASE_TEXT, PanelState, cue_rem
 from coach.rules.checks import CHECKS
 from coach.store.sessions import SessionStore
 
@@ -32,7 +32,7 @@ def get_store() -> SessionStore:
 
 def status_panel(panel: PanelState, container=None, scale: float = 1.0) -> None:
     """The big panel beside the video, readable from 2-3 m (at a 1500 px window: the cue 64 px,
-    the timer 128 px, the counters 40 px); everything on it is the one PanelState the video
+    45 px when it is long (coach.present.panel.cue_rem), the timer 128 px, the counters 40 px); everything on it is the one PanelState the video
     banner and the speech also read. ``scale``: Replay is read at a desk, in a narrow column,
     where 64 px cues wrapped to four lines and pushed the timer and checks below the fold."""
     c = container or st
@@ -44,7 +44,7 @@ def status_panel(panel: PanelState, container=None, scale: float = 1.0) -> None:
     unit = f"<span style='font-size:0.4em'> {html.escape(panel.timer_unit)}</span>" if panel.timer_unit else ""
     c.markdown(
         f"""<div data-testid="coach-panel" style="font-family:sans-serif">
-        <div data-testid="coach-cue" style="background:{colour};color:white;font-size:{rem(4)};font-weight:700;
+        <div data-testid="coach-cue" style="background:{colour};color:white;font-size:{rem(cue_rem(panel.cue))};font-weight:700;
              padding:0.4rem 0.7rem;border-radius:0.4rem;line-height:1.1">{html.escape(panel.cue)}</div>
         <div data-testid="coach-timer" style="font-size:{rem(8)};font-weight:800;line-height:1;margin-top:0.3rem">{html.escape(panel.timer)}{unit}</div>
         <div style="font-size:{rem(1.8)};color:#444">{html.escape(panel.sub)}</div>

@@ -29,6 +29,21 @@ PHASE_TEXT = {
 }
 
 
+# The cue's size in rem (16 px): 4 (64 px) for a short cue, smaller for a long one. At 64 px
+# the longest cues ("I can't see your right knee: turn round so your right leg is nearer the
+# camera", 78 characters) wrapped to six lines in the panel's column at a 1280x800 window and
+# pushed the phase line and the check list off the screen; 2.8 rem (45 px) stays readable from
+# 3 m, and every cue is spoken too.
+CUE_REM = ((40, 4.0), (60, 3.4))  # (up to this many characters, size)
+LONG_CUE_REM = 2.8
+
+
+def cue_rem(text: str) -> float:
+    """The font size (rem) of cue ``text`` in the big panel: the longer, the smaller, never
+    under LONG_CUE_REM."""
+    return next((size for chars, size in CUE_REM if len(text) <= chars), LONG_CUE_REM)
+
+
 @dataclass(frozen=True)
 class CheckLine:
     name: str
@@ -40,7 +55,7 @@ class CheckLine:
 class PanelState:
     cue: str
     cue_kind: Literal["correction", "guidance"]
-    timer: str  # the big figure: seconds held, seconds of rest left, a check mark, or "--"
+    timer: str  # the big figure: seconds held (0 before a hold), seconds of rest left, a check mark
     timer_unit: str  # beside it, smaller: "/ 30 s", "s rest"
     sub: str  # the line under the timer
     progress: float | None  # of the hold, 0-1; None outside a hold
@@ -82,7 +97,10 @@ class PanelState:
             timer, unit, sub, progress = "\u2713", "", "all holds complete", None
         else:
             # The phase line names the phase; this one says what starts the timer.
-            timer, unit, sub, progress = "--", "", "the timer starts by itself when your form is right", None
+            # The clock at zero of the hold (a "--" at 128 px read as two black bars).
+            target = frame.hold_target
+            timer, unit = "0", (f"/ {target:0.0f} s" if math.isfinite(target) else "s")
+            sub, progress = "the timer starts by itself when your form is right", None
         leg = _leg(frame.side if frame.side_known else None)
         if switching:
             leg = f"{other_side(frame.side)} leg done \u00b7 next: {frame.side} leg"
@@ -103,7 +121,7 @@ class PanelState:
     @classmethod
     def waiting(cls, cue: str, side: str | None, sides: int, reps: int) -> PanelState:
         """Before the first camera frame; ``side`` None: to be seen (leg: auto)."""
-        return cls(cue=cue, cue_kind="guidance", timer="--", timer_unit="",
+        return cls(cue=cue, cue_kind="guidance", timer="0", timer_unit="s",
                    sub="the timer starts by itself when your form is right", progress=None,
                    counters=_counters(_leg(side), 1, sides, 1, reps, 0),
                    phase=PHASE_TEXT["setup"])
