@@ -32,9 +32,10 @@ def get_store() -> SessionStore:
 
 def status_panel(panel: PanelState, container=None, scale: float = 1.0) -> None:
     """The big panel beside the video, readable from 2-3 m (at a 1500 px window: the cue 64 px,
-    45 px when it is long (coach.present.panel.cue_rem), the timer 128 px, the counters 40 px); everything on it is the one PanelState the video
-    banner and the speech also read. ``scale``: Replay is read at a desk, in a narrow column,
-    where 64 px cues wrapped to four lines and pushed the timer and checks below the fold."""
+    down to 45 px when it is long (coach.present.panel.cue_rem), the timer 128 px, the counters
+    40 px); everything on it is the one PanelState the video banner and the speech also read.
+    ``scale``: Replay is read at a desk, in a narrow column, where 64 px cues wrapped to four
+    lines and pushed the timer and checks below the fold."""
     c = container or st
 
     def rem(size: float) -> str:

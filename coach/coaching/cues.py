@@ -86,8 +86,8 @@ class CueBoard:
         phase, side = c.phase, c.side
         if phase == "setup" and not c.person_seen:
             return NO_PERSON_CUE, "setup"
-        if phase in ("setup", "positioning", "holding") and c.far_leg and (not c.in_view or c.unclear == "knee"
-                                                                          or "knee_extension" in (*c.unseen, *c.blocking)):
+        knee_unread = c.unclear == "knee" or "knee_extension" in (*c.unseen, *c.blocking)
+        if phase in ("setup", "positioning", "holding") and c.far_leg and (not c.in_view or knee_unread):
             return FAR_LEG_CUE.format(side=side), phase
         if phase == "setup" and not c.in_view:
             return self.stretch.cue("in_frame"), "setup"

@@ -496,8 +496,9 @@ def format_breakdown(results: list[dict]) -> str:
     head = (f"{'condition':28s} {'clips':>5s} {'engine':6s} {'knee':>5s} {'hip':>5s} {'trunk':>5s} {'leg':>5s}  "
             + "".join(f"{'F1 ' + c[:4]:>7s} " for c in CHECKS) + "".join(f"{'cv ' + c[:2]:>5s} " for c in CHECKS)
             + f" {'holds':>9s} {'start':>5s} {'dur':>5s} {'bad s':>6s}")
-    lines = ["By condition (pooled; MAE degrees; cv = coverage inside true holds; holds matched/true(+extra), mean abs start and "
-             "duration error, s; bad s = hold seconds timed on a rounded back or bent knee)", head, "-" * len(head)]
+    lines = ["By condition (pooled; MAE degrees; cv = coverage inside true holds; holds matched/true(+extra), "
+             "mean abs start and duration error, s; bad s = hold seconds timed on a rounded back or bent knee)",
+             head, "-" * len(head)]
     keys = sorted({k for r in results for k in r.get("conditions", {})})
     for key in keys:
         for bucket in sorted({r["conditions"][key] for r in results if key in r.get("conditions", {})}):

@@ -47,8 +47,10 @@ N_PROFILE = len(PROFILE_U)
 # Not the silhouette's front (belly-side) depth: seated in the stretch the arms hang in front of
 # the belly, so that ray measures the arms as much as the trunk, and on the floor the upright
 # reading of it fell outside every train person's range, so the back went unknown for a whole
-# clip of a person in a tight top. Without it the model read the train people's backs better,
-# held out in turn (MAE 5.16 -> 5.03 degrees, frame F1 0.78 -> 0.80; issue 21).
+# clip of a person in a tight top. Without it the model read the train people's backs as well
+# or better, held out in turn (every third frame of each clip: MAE 5.16 -> 5.03 degrees, frame
+# F1 0.78 -> 0.80; `coach corpus train` then chose the same network at MAE 5.23, F1 0.785), and
+# the engine judged more of their holds (back coverage 0.76 -> 0.79; issue 21).
 BACK_INPUTS: tuple[str, ...] = (
     *(f"profile_{u:.1f}" for u in PROFILE_U), "softness", "chord_inside", "valid",
     *(f"profile_{u:.1f}_x_lean" for u in PROFILE_U),
