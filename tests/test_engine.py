@@ -78,8 +78,8 @@ def test_a_live_start_counts_3_2_1_aloud_before_anything_is_timed():
 
 def test_nothing_said_after_the_countdown_contradicts_the_check_list():
     """Issue 22: right after "Get ready: 1" the coach said "Turn sideways, keep your whole body
-    in view" for about 1 s while its check list ticked "In view, side-on", and the phase line
-    read "Get into view" through the whole 3-2-1."""
+    in view" for about 1 s while its check list ticked "In view, side-on" (now "Whole body
+    seen, side-on"), and the phase line read "Get into view" through the whole 3-2-1."""
     from coach.present.panel import PanelState
 
     engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False, countdown_s=3.0)
@@ -309,6 +309,12 @@ def test_a_stretched_leg_hidden_behind_the_other_asks_to_turn_round():
     assert all(f.checks["in_frame"].status == "fault" and f.phase != "holding" for f in hidden)
     assert all("turn round so your left leg is nearer the camera" in f.cue.text for f in hidden)
     assert not any("turn sideways" in f.cue.text.lower() for f in frames)
+    # The check list's cross beside it names what failed (a joint not seen), not only "in view"
+    # to a person who is in view and side-on.
+    from coach.present.panel import PanelState
+
+    line = next(c for c in PanelState.from_frame(hidden[-1], 0).checks if c.name == "in_frame")
+    assert line.verdict == "fault" and line.label == "Whole body seen, side-on"
     assert frames[-1].phase == "holding" and frames[-1].cue.text.startswith("Good")
 
 

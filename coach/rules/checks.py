@@ -142,7 +142,10 @@ KNEE_STRAIGHT = Sourced(
     "2-12 degrees bent when hands or the other leg overlap it")
 
 CHECKS: tuple[Check, ...] = (
-    Check("in_frame", "In view, side-on", "view", "Turn sideways, keep your whole body in view", None,
+    # "Whole body seen": the check also fails when a needed joint is hidden (the stretched knee
+    # behind the other leg), and a cross on "In view, side-on" beside "I can't see your right
+    # knee: turn round" read as a contradiction to a person who is in view and side-on.
+    Check("in_frame", "Whole body seen, side-on", "view", "Turn sideways, keep your whole body in view", None,
           Sourced(math.nan, "SPEC in_frame: the needed joints visible and inside the frame, body side-on "
                   "(its numbers are coach.params.ViewParams)"),
           _in_frame, (), labelled=False),
