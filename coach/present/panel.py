@@ -38,6 +38,11 @@ CUE_REM = ((40, 4.0), (60, 3.4))  # (up to this many characters, size)
 LONG_CUE_REM = 2.8
 
 
+def _of_target(hold_s: float) -> str:
+    """What the timer's seconds are out of: "/ 30 s", or "s" for a hold without a target."""
+    return f"/ {hold_s:0.0f} s" if math.isfinite(hold_s) else "s"
+
+
 def cue_rem(text: str) -> float:
     """The font size (rem) of cue ``text`` in the big panel: the longer, the smaller, never
     under LONG_CUE_REM."""
@@ -87,7 +92,7 @@ class PanelState:
         if frame.phase == "holding":
             target = frame.hold_target
             shown = min(frame.hold_elapsed, target)
-            timer, unit = f"{shown:0.0f}", (f"/ {target:0.0f} s" if math.isfinite(target) else "s")
+            timer, unit = f"{shown:0.0f}", _of_target(target)
             sub = "paused: get back into position" if paused else "hold still and breathe"
             progress = min(1.0, frame.hold_elapsed / target) if math.isfinite(target) and target > 0 else None
         elif frame.phase == "rest":
@@ -98,8 +103,7 @@ class PanelState:
         else:
             # The phase line names the phase; this one says what starts the timer.
             # The clock at zero of the hold (a "--" at 128 px read as two black bars).
-            target = frame.hold_target
-            timer, unit = "0", (f"/ {target:0.0f} s" if math.isfinite(target) else "s")
+            timer, unit = "0", _of_target(frame.hold_target)
             sub, progress = "the timer starts by itself when your form is right", None
         leg = _leg(frame.side if frame.side_known else None)
         if switching:
