@@ -89,6 +89,22 @@ def far_leg_hidden(xy: np.ndarray, visibility: np.ndarray, side: Side, near_side
         return bool(np.isfinite(np.asarray(xy, float)[[knee, ankle]]).all() and (vis < view.min_visibility).any())
 
 
+def resting_leg_status(other_leg_raise: float, lifted_from: float, visibility: np.ndarray, other: Side,
+                       view: ViewParams) -> Status:
+    """The resting leg's ``other_leg_flat``: a fault above the threshold is only believed when
+    MediaPipe sees that leg. When the raised leg hides it (knee and ankle both under SPEC's
+    0.5 visibility), MediaPipe draws it on top of the raised one: on validation body05-1
+    (doorway, flat leg on the far side) it read 68-71 degrees lifted at 0.3-0.4 visibility
+    for the whole 11 s hold, and the timer never started. Then it is ``unknown``: the
+    check cannot see the leg, so it neither blocks nor praises it."""
+    _, knee, ankle = leg(other)
+    vis = np.asarray(visibility, dtype=float)[[knee, ankle]]
+    with np.errstate(invalid="ignore"):
+        if (vis < view.min_visibility).all():
+            return UNKNOWN
+    return str(threshold_status(other_leg_raise, fault_when_above=lifted_from))  # type: ignore[return-value]
+
+
 def count_reversals(values: np.ndarray, deadband: float) -> int:
     """Direction changes of a signal, ignoring wiggles smaller than ``deadband``."""
     values = values[~np.isnan(values)]
