@@ -67,8 +67,10 @@ def results(tmp_path_factory) -> dict:
         # Muted: nothing may be heard from it.
         "killed": {"clip": GOOD.name, "y4m": str(harness.clip_to_y4m(GOOD, cache, pad_start_s=pad)), "record_s": 6,
                    "muted": True},
+        # A session from a video file, read by the app: the check-in must leave the screen.
+        "file": {"watch_ms": 4000},
     }
-    out = harness.run_scenario(config, harness.ARTIFACTS, work, timeout_s=420)
+    out = harness.run_scenario(config, harness.ARTIFACTS, work, timeout_s=480)
     out["app_traces"] = [str(t) for t in sorted(work.glob("app-*.strace"))]
     print(f"\nbrowser scenario: {out.get('seconds')} s; artefacts in {harness.ARTIFACTS}; load average "
           f"{out.get('loadavg_start', [0])[0]:.1f} -> {out.get('loadavg_end', [0])[0]:.1f} on {out.get('cpus')} CPUs")
@@ -156,12 +158,20 @@ def test_the_page_loads_nothing_from_another_origin(results):
 STREAMLIT_7074 = re.compile(r"404 /[a-z]+/_stcore/(health|host-config)$")
 
 
+# Stop during a session from a file ends the one long script run; Streamlit then drops the
+# frames that run showed, and the browser can still be fetching the last one (seen once in
+# the first two runs of this check). The frame is gone from the page at that moment; during the session none may fail.
+FRAME_AT_STOP = re.compile(r"404 /media/[0-9a-f]+\.jpg")
+
+
 def test_no_failed_request_and_no_console_error_from_the_app(results):
-    bad = [r for r in results.get("bad_responses", []) if not STREAMLIT_7074.fullmatch(r)]
+    at_stop = [r for r in results["runs"].get("file", {}).get("bad_after_stop", []) if FRAME_AT_STOP.fullmatch(r)]
+    bad = [r for r in results.get("bad_responses", []) if not STREAMLIT_7074.fullmatch(r) and r not in at_stop]
     assert not bad, bad
     # The console reports the same #7074 probes as "Failed to load resource ... 404".
     errors = [e for e in results.get("console_errors", [])
-              if not (" 404 " in e and STREAMLIT_7074.fullmatch("404 " + e.rsplit(" @ ", 1)[-1]))]
+              if not (" 404 " in e and (STREAMLIT_7074.fullmatch("404 " + e.rsplit(" @ ", 1)[-1])
+                                         or "404 " + e.rsplit(" @ ", 1)[-1] in at_stop))]
     assert not errors, errors
 
 
@@ -175,6 +185,16 @@ def test_the_app_log_has_no_deprecation_warning(results):
 
 def test_no_step_failed(results):
     assert not results["errors"], "\n".join(results["errors"])
+
+
+def test_a_session_from_a_video_file_leaves_nothing_of_the_check_in_on_screen(results):
+    """Streamlit keeps a run's old elements on screen, faded, until the new run ends; a session
+    from a file is one run for the whole session (coach/app/live_page.py render)."""
+    run = _run(results, "file")
+    assert run.get("cue"), f"the session did not show a cue: {run}"
+    assert run["stale_texts"] == [] and run["forms"] == 0, run
+    assert run["bad_during"] == [], run["bad_during"]
+    assert run["summary_buttons"] == ["New session", "Review this session"], run
 
 
 def test_processed_video_plays_with_overlay(results):

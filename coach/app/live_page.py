@@ -103,6 +103,22 @@ def _pain_form(key: str, after: bool) -> dict | None:
 
 
 def render() -> None:
+    # Each stage draws into a slot of its own, and every run writes all the slots. Streamlit
+    # keeps a previous run's elements on screen, faded, until the new run writes their place or
+    # ends; a session run from a video file or a camera on this computer is one run that never
+    # ends, so the check-in's pain form stayed faded under the coach's panel for the whole
+    # session (browser walk-through, 2026-12-06). A slot left empty drops what it showed at once;
+    # one container reused by every stage kept the old stage's tail (tried, with st.empty too).
+    slots = {stage: st.empty() for stage in STAGES}
+    stage = st.session_state.setdefault("live_stage", "checkin")
+    with slots.get(stage, slots["summary"]).container():
+        _render_stage()
+
+
+STAGES = ("checkin", "running", "checkout", "summary")
+
+
+def _render_stage() -> None:
     store = get_store()
     plan, problem = current_plan(store)
     settings = _settings(plan)

@@ -827,13 +827,46 @@ class Run:
                 log("no checkout after the camera stopped:", str(exc)[:200])
             r.update(self.stop_and_save(page, "rounded", press_stop=False))
 
+    def file_run(self, p) -> None:
+        """A session from a video file (read and shown by the app, one script run that lasts the
+        whole session): nothing of the check-in may stay on screen, faded, under the panel."""
+        r: dict = {"name": "file"}
+        self.results["runs"]["file"] = r
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+            self.watch(page.context)
+            self.page = page
+            page.goto(f"{self.base}/", wait_until="domcontentloaded")
+            button(page, "Start the session").wait_for(timeout=60_000)
+            self.wait_idle(page)
+            page.locator('[data-testid="stSidebar"]').get_by_text("A video file (demo)", exact=True).click()
+            self.wait_idle(page)
+            button(page, "Start the session").click()
+            seen = len(self.results["bad_responses"])
+            page.locator('[data-testid="coach-cue"]').wait_for(timeout=60_000)
+            page.wait_for_timeout(self.config["file"].get("watch_ms", 4000))
+            r["stale_texts"] = page.evaluate(
+                "() => [...document.querySelectorAll('[data-stale=\"true\"]')]"
+                ".map(e => e.innerText.trim()).filter(t => t)")
+            r["forms"] = page.locator('[data-testid="stForm"]').count()
+            r["cue"] = page.locator('[data-testid="coach-cue"]').inner_text()
+            self.shot(page, "file-1-session")
+            r["bad_during"] = self.results["bad_responses"][seen:]
+            stopped = len(self.results["bad_responses"])
+            r.update(self.stop_and_save(page, "file"))
+            r["bad_after_stop"] = self.results["bad_responses"][stopped:]
+        finally:
+            browser.close()
+
     def main(self) -> int:
         self.app = None
         try:
             self.app = self.start_app()
             with sync_playwright() as p:
                 for name, step in (("good", self.good_run), ("rounded", self.rounded_run),
-                                   ("killed", self.killed_run), ("latency", self.latency_run)):
+                                   ("killed", self.killed_run), ("file", self.file_run),
+                                   ("latency", self.latency_run)):
                     if name not in self.config:
                         continue
                     t = time.monotonic()
