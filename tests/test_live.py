@@ -114,3 +114,21 @@ def test_rgb_frames_give_the_same_picture_as_bgr():
         out_rgb = rgb.process(np.ascontiguousarray(image[:, :, ::-1]), t)
     assert np.abs(out_rgb[:, :, ::-1].astype(int) - out_bgr.astype(int)).mean() < 0.5
     assert bgr.status().panel == rgb.status().panel
+
+
+def test_a_demo_session_starts_with_a_clip_of_the_chosen_stretch_and_leg():
+    """Not the first file by name: a soft-knee clip under the chair stretch is judged by the
+    wrong stretch's checks."""
+    from coach.app.live_page import demo_clip_index
+
+    clips = [Path(n) for n in ("seated-chair-soft-knee_right_good.mp4", "seated-chair_left_bent-knee.mp4",
+                               "seated-chair_left_good.mp4", "seated-chair_right_bouncing.mp4",
+                               "supine-strap_left_good.mp4")]
+    pick = {(ex, side): clips[demo_clip_index(clips, ex, side)].name
+            for ex, side in (("seated-chair", "auto"), ("seated-chair", "right"), ("supine-strap", "left"),
+                             ("seated-chair-soft-knee", "left"))}
+    assert pick == {("seated-chair", "auto"): "seated-chair_left_good.mp4",
+                    ("seated-chair", "right"): "seated-chair_right_bouncing.mp4",
+                    ("supine-strap", "left"): "supine-strap_left_good.mp4",
+                    ("seated-chair-soft-knee", "left"): "seated-chair-soft-knee_right_good.mp4"}
+    assert demo_clip_index([], "seated-chair", "auto") == 0

@@ -318,7 +318,8 @@ def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
         if not clips:
             st.error("No video files in sample_videos/.")
             return
-        clip = st.selectbox("Video", clips, format_func=lambda p: p.name, key="demo_clip")
+        clip = st.selectbox("Video", clips, index=demo_clip_index(clips, settings["exercise"], settings["side"]),
+                            format_func=lambda p: p.name, key="demo_clip")
         frames = _file_frames(clip)
     started = time.monotonic()
     for i, (t, image) in enumerate(frames):
@@ -337,6 +338,18 @@ def _server_side_loop(live: LiveSession, settings: dict, panel) -> None:
             if delay > 0:
                 time.sleep(delay)
     _stopped(live)
+
+
+def demo_clip_index(clips: list[Path], exercise: str, side: str) -> int:
+    """The clip a demo session starts with: one of the chosen stretch (its good form first, on
+    the chosen leg if one was), not the first file by name (a soft-knee clip played under
+    "Seated hamstring stretch on a chair", judged by the wrong stretch's checks)."""
+    def rank(path: Path) -> tuple[bool, bool, bool]:
+        stretch, _, rest = path.stem.partition("_")
+        leg, _, shows = rest.partition("_")
+        return stretch != exercise, side in ("left", "right") and leg != side, shows != "good"
+
+    return min(range(len(clips)), key=lambda i: rank(clips[i])) if clips else 0
 
 
 def _stopped(live: LiveSession) -> None:
