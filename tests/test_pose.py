@@ -134,3 +134,26 @@ def test_overlapping_stderr_silencing_puts_stderr_back():
     assert os.readlink("/proc/self/fd/2") == os.devnull  # the second is still starting
     second.__exit__(None, None, None)
     assert before is None or os.readlink("/proc/self/fd/2") == before
+
+
+def test_a_leg_relabelled_takes_its_visibility_and_depth_along():
+    """MediaPipe's left/right mix-ups are undone by exchanging landmarks: the visibility and
+    the depth must move with the positions, or the view check and the near side judge one leg
+    by the other's numbers (a hidden knee would pass as seen)."""
+    from coach.pose.landmarks import Landmark as L
+    from coach.pose.legs import FEET, LEGS, SwapVote
+
+    xy = np.arange(66, dtype=float).reshape(33, 2)
+    vis = np.linspace(0.0, 1.0, 33)
+    z = np.arange(33, dtype=float) * 10
+    for pairs in (LEGS, FEET):
+        sxy, svis, sz = SwapVote(pairs, lambda _xy: True)(xy, vis, z)
+        for a, b in pairs:
+            assert (sxy[a] == xy[b]).all() and svis[a] == vis[b] and sz[a] == z[b]
+            assert (sxy[b] == xy[a]).all() and svis[b] == vis[a] and sz[b] == z[a]
+        untouched = [i for i in range(33) if i not in {p for pair in pairs for p in pair}]
+        assert (sxy[untouched] == xy[untouched]).all() and (svis[untouched] == vis[untouched]).all()
+    assert SwapVote(LEGS, lambda _xy: True)(xy, vis, None)[2] is None
+    kept = SwapVote(LEGS, lambda _xy: False)(xy, vis, z)
+    assert kept[0] is xy and kept[1] is vis and kept[2] is z
+    assert L.LEFT_KNEE in {a for a, _ in LEGS}

@@ -95,15 +95,15 @@ class SideTracker:
         """``side`` is the stretched side the timer works on now; ``voting``: the first side
         may still change (side=auto, before a hold on it has been completed)."""
         assert obs.xy is not None and obs.visibility is not None
-        xy = obs.xy
+        xy, visibility, z = obs.xy, obs.visibility, obs.z
         if self.posture == "seated":
-            xy = self.legs(xy)  # feet put back first: the straight leg tells the side
-            vote = self._vote(xy, voting, obs.visibility)
+            xy, visibility, z = self.legs(xy, visibility, z)  # feet put back first: the straight leg tells the side
+            vote = self._vote(xy, voting, visibility)
         else:
             vote = self._vote(xy, voting, None)  # the raised leg tells the side...
-            xy = self.legs(xy, vote or side)  # ...then is relabelled as it
-        sxy, svis = self.smoother.update(xy, obs.visibility, obs.t)
-        self._near_votes.append(detect_near_side(obs.z, svis))
+            xy, visibility, z = self.legs(xy, visibility, z, vote or side)  # ...then is relabelled as it
+        sxy, svis = self.smoother.update(xy, visibility, obs.t)
+        self._near_votes.append(detect_near_side(z, svis))
         near = Counter(self._near_votes).most_common(1)[0][0]
         return Tracked(sxy, svis, near, vote)
 

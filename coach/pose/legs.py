@@ -40,12 +40,24 @@ LEGS = (
 )
 
 
+def exchange(values: np.ndarray, pairs) -> np.ndarray:
+    """A copy of per-landmark ``values`` with each pair of landmarks exchanged: positions
+    (..., 33, 2) or one number per landmark (..., 33: visibility, depth). A leg relabelled
+    takes its visibility and depth along, or the view check and the near side would judge
+    one leg by the other's (review, issue 21)."""
+    out = np.array(values, dtype=float, copy=True)
+    per_point = out.shape[-1] == len(Landmark)
+    for a, b in pairs:
+        if per_point:
+            out[..., [a, b]] = out[..., [b, a]]
+        else:
+            out[..., [a, b], :] = out[..., [b, a], :]
+    return out
+
+
 def swap_legs(xy: np.ndarray) -> np.ndarray:
     """A copy of ``xy`` (..., 33, 2) with the two whole legs (hip to toes) exchanged."""
-    out = np.array(xy, dtype=float, copy=True)
-    for a, b in LEGS:
-        out[..., [a, b], :] = out[..., [b, a], :]
-    return out
+    return exchange(xy, LEGS)
 
 
 def other_leg_raised(xy: np.ndarray, side: str, params: SideParams = SideParams()) -> np.ndarray:
@@ -57,10 +69,7 @@ def other_leg_raised(xy: np.ndarray, side: str, params: SideParams = SideParams(
 
 def swap_feet(xy: np.ndarray) -> np.ndarray:
     """A copy of ``xy`` (..., 33, 2) with the two feet (ankle, heel, toes) exchanged."""
-    out = np.array(xy, dtype=float, copy=True)
-    for a, b in FEET:
-        out[..., [a, b], :] = out[..., [b, a], :]
-    return out
+    return exchange(xy, FEET)
 
 
 def feet_swapped(xy: np.ndarray, params: SideParams = SideParams()) -> np.ndarray:
@@ -76,11 +85,11 @@ def feet_swapped(xy: np.ndarray, params: SideParams = SideParams()) -> np.ndarra
 
 
 class SwapVote:
-    """Frame by frame: apply ``swap`` when most of the last ``seconds`` of frames call for it
-    (with no ``rate``, the last frame alone decides)."""
+    """Frame by frame: exchange the landmark ``pairs`` when most of the last ``seconds`` of
+    frames call for it (with no ``rate``, the last frame alone decides)."""
 
-    def __init__(self, swap, evidence, rate: FrameRate | None = None, seconds: float = 1.0) -> None:
-        self._swap = swap
+    def __init__(self, pairs, evidence, rate: FrameRate | None = None, seconds: float = 1.0) -> None:
+        self._pairs = pairs
         self._evidence = evidence
         self._votes: SampleWindow[bool] | deque[bool] = (
             SampleWindow(seconds, rate) if rate is not None else deque(maxlen=1))
@@ -88,23 +97,26 @@ class SwapVote:
     def reset(self) -> None:
         self._votes.clear()
 
-    def __call__(self, xy: np.ndarray, *args) -> np.ndarray:
+    def __call__(self, xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None,
+                 *args) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``xy``, ``visibility`` and ``z`` (None: no depth), exchanged together or not at all."""
         self._votes.append(bool(self._evidence(xy, *args)))
         if sum(self._votes) * 2 > len(self._votes):
-            return self._swap(xy)
-        return xy
+            return (exchange(xy, self._pairs), exchange(visibility, self._pairs),
+                    None if z is None else exchange(z, self._pairs))
+        return xy, visibility, z
 
 
 def feet_fixer(rate: FrameRate, params: SideParams = SideParams()) -> SwapVote:
     """Seated stretches: swap the feet back when most of the last ``feet_vote_s`` of frames
     say MediaPipe crossed them (so one odd frame never swaps them under a still person)."""
-    return SwapVote(swap_feet, lambda xy: feet_swapped(xy, params), rate, params.feet_vote_s)
+    return SwapVote(FEET, lambda xy: feet_swapped(xy, params), rate, params.feet_vote_s)
 
 
 def raised_leg_labeller(params: SideParams = SideParams()) -> SwapVote:
-    """Lying stretches: call ``side`` the raised leg; use as ``labeller(xy, side)``.
+    """Lying stretches: call ``side`` the raised leg; use as ``labeller(xy, visibility, z, side)``.
 
     Decided frame by frame: MediaPipe's labels flip from one frame to the next, and a raised
     leg 20 degrees above the other is unambiguous in a single frame.
     """
-    return SwapVote(swap_legs, lambda xy, side: other_leg_raised(xy, side, params))
+    return SwapVote(LEGS, lambda xy, side: other_leg_raised(xy, side, params))
