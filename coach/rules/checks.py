@@ -140,7 +140,7 @@ class Check:
     # the lying stretches, a project check beyond SPEC's table: in the doorway stretch with
     # the camera on the raised leg's side, the leg on the floor lies through the doorway,
     # hidden, and MediaPipe draws it on top of the raised one (4 of the corpus's 6 doorway
-    # clips: 0.13-0.52 visible, read 56-80 degrees "lifted"; not one of their 8 holds was
+    # clips: 0.13-0.52 visible, read 56-80 degrees "lifted"; not one of their 7 holds was
     # timed). Requiring it would make that stretch untimeable from the side the coach asks
     # for. Seen lifted, it still starts nothing and stops a running hold.
     blocks_when_unseen: bool = True
