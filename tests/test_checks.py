@@ -12,6 +12,7 @@ from coach.rules.verdicts import (
     hip_hinge_status,
     in_frame_status,
     is_bouncing,
+    resting_leg_status,
     threshold_status,
 )
 
@@ -40,6 +41,23 @@ def test_in_frame_needs_visible_joints_inside_and_side_on():
     facing[11, 0] -= 60  # shoulders 120 px apart: facing the camera
     facing[12, 0] += 60
     assert in_frame_status(facing, vis, WIDTH, HEIGHT, "left", "left", ViewParams()) == "fault"
+
+
+def test_a_resting_leg_is_judged_only_where_it_is_seen():
+    """Knee and ankle both unseen: unknown, whatever angle MediaPipe drew it at. One of them
+    seen: judged (a lifted leg rarely hides both)."""
+    vis = np.full(33, 0.95)
+    view = ViewParams()
+    assert resting_leg_status(75.0, 20.0, vis, "left", view) == "fault"
+    assert resting_leg_status(5.0, 20.0, vis, "left", view) == "ok"
+    both = vis.copy()
+    both[[25, 27]] = 0.3  # LEFT_KNEE, LEFT_ANKLE
+    assert resting_leg_status(75.0, 20.0, both, "left", view) == "unknown"
+    assert resting_leg_status(75.0, 20.0, both, "right", view) == "fault"  # the other leg's
+    knee_only = vis.copy()
+    knee_only[25] = 0.3
+    assert resting_leg_status(75.0, 20.0, knee_only, "left", view) == "fault"
+    assert resting_leg_status(float("nan"), 20.0, vis, "left", view) == "unknown"
 
 
 def test_reversals_ignore_jitter():

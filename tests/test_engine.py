@@ -211,29 +211,27 @@ def test_lying_strap_checks_the_other_leg():
     assert frames[-1].measures["leg_raise"] == pytest.approx(65, abs=1)
 
 
-def test_a_resting_leg_hidden_behind_the_door_jamb_is_not_read_as_lifted():
-    """Doorway stretch, camera on the raised leg's side: the leg on the floor lies through the
-    doorway, unseen, and MediaPipe draws it on top of the raised one at low visibility (4 of the
-    corpus's 6 doorway clips). That is not a lifted leg: the hold is timed on what is seen. The
-    same leg seen lifted still starts nothing."""
+def test_a_resting_leg_out_of_view_is_never_told_to_go_down():
+    """MediaPipe draws a resting leg it cannot see on top of the raised one, at low visibility
+    (the doorway stretch: 3 of the train people's 5 clips). The doorway stretch does not check
+    that leg (coach.rules.stretches) and times the hold; the strap stretch, which does, calls
+    it unknown: no hold starts on it (SPEC holds), and nobody is told to lower a leg that is down."""
     def person(hidden: bool = False, **kw):
         xy, vis, z = lying_person(side="right", **kw)
         if hidden:
             vis[[25, 27]] = 0.3  # LEFT_KNEE, LEFT_ANKLE
         return xy, vis, z
 
-    engine = Engine("supine-doorway", "right", hold_s=5, reps=1, both_sides=False)
-    frames = drive(engine, [(2, {"raise_deg": 0}, None), (7, {"raise_deg": 80, "other_raise": 75, "hidden": True}, None)],
-                   person=person)
-    assert {f.checks["other_leg_flat"].status for f in frames[-60:]} == {"unknown"}
-    assert [h.completed for h in engine.timer.holds] == [True]
-    assert not any("other leg" in f.cue.text for f in frames)
+    drawn_on_the_raised_leg = [(2, {"raise_deg": 0}, None), (7, {"raise_deg": 80, "other_raise": 75, "hidden": True}, None)]
+    doorway = Engine("supine-doorway", "right", hold_s=5, reps=1, both_sides=False)
+    frames = drive(doorway, drawn_on_the_raised_leg, person=person)
+    assert "other_leg_flat" not in frames[-1].checks
+    assert [h.completed for h in doorway.timer.holds] == [True]
 
-    seen = Engine("supine-doorway", "right", hold_s=5, reps=1, both_sides=False)
-    frames = drive(seen, [(2, {"raise_deg": 0}, None), (7, {"raise_deg": 80, "other_raise": 75}, None)],
-                   person=person)
-    assert seen.timer.holds == [] and frames[-1].checks["other_leg_flat"].status == "fault"
-    assert frames[-1].cue.text == "To start the timer: keep your other leg flat on the floor"
+    strap = Engine("supine-strap", "right", hold_s=5, reps=1, both_sides=False)
+    frames = drive(strap, drawn_on_the_raised_leg, person=person)
+    assert {f.checks["other_leg_flat"].status for f in frames[-60:]} == {"unknown"}
+    assert strap.timer.holds == [] and not any("other leg" in f.cue.text for f in frames)
 
 
 def test_cue_never_asks_to_go_further():

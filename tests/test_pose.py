@@ -141,7 +141,7 @@ def test_a_leg_relabelled_takes_its_visibility_and_depth_along():
     the depth must move with the positions, or the view check and the near side judge one leg
     by the other's numbers (a hidden knee would pass as seen)."""
     from coach.pose.landmarks import Landmark as L
-    from coach.pose.legs import FEET, LEGS, SwapVote
+    from coach.pose.legs import FEET, LEGS, SwapVote, exchange
 
     xy = np.arange(66, dtype=float).reshape(33, 2)
     vis = np.linspace(0.0, 1.0, 33)
@@ -156,4 +156,27 @@ def test_a_leg_relabelled_takes_its_visibility_and_depth_along():
     assert SwapVote(LEGS, lambda _xy: True)(xy, vis, None)[2] is None
     kept = SwapVote(LEGS, lambda _xy: False)(xy, vis, z)
     assert kept[0] is xy and kept[1] is vis and kept[2] is z
-    assert L.LEFT_KNEE in {a for a, _ in LEGS}
+    # Batched positions (frames, 33, 2) exchange along the landmark axis too.
+    batch = np.stack([xy, xy + 1])
+    assert (exchange(batch, FEET, -2)[1, L.LEFT_ANKLE] == xy[L.RIGHT_ANKLE] + 1).all()
+
+
+def test_the_tracker_hands_on_the_relabelled_legs_visibility():
+    """Lying, the raised leg labelled left by MediaPipe while the right one is stretched: the
+    tracker relabels the legs, and the right knee's visibility is then the raised knee's."""
+    from synthetic import HEIGHT, WIDTH, lying_person
+
+    from coach.coaching.observe import Observation
+    from coach.coaching.tracking import SideTracker
+    from coach.params import CoachParams
+    from coach.pose.landmarks import Landmark as L
+    from coach.pose.timebase import FrameRate
+
+    xy, vis, z = lying_person(side="left", raise_deg=80)  # MediaPipe's labels: the left leg raised
+    vis[[L.LEFT_KNEE, L.LEFT_ANKLE]] = 0.9
+    vis[[L.RIGHT_KNEE, L.RIGHT_ANKLE]] = 0.2  # the resting leg, hardly seen
+    tracker = SideTracker("lying", FrameRate(), CoachParams())
+    tracked = tracker.update(Observation(0.0, WIDTH, HEIGHT, xy, vis, z), "right", voting=False)
+    assert tracked.xy[L.RIGHT_KNEE] == pytest.approx(xy[L.LEFT_KNEE])
+    assert tracked.visibility[L.RIGHT_KNEE] == pytest.approx(0.9)
+    assert tracked.visibility[L.LEFT_KNEE] == pytest.approx(0.2)

@@ -123,7 +123,7 @@ def _render_stage() -> None:
     plan, problem = current_plan(store)
     settings = _settings(plan)
     state = st.session_state
-    stage = state.setdefault("live_stage", "checkin")
+    stage = state.live_stage  # set by render()
     stretch = STRETCHES[settings["exercise"]]
 
     if stage == "checkin":

@@ -126,9 +126,7 @@ def in_position(statuses: dict[str, Status], stopping: list[str], entry: float, 
         # SPEC holds: a hold starts only from frames where every check is ok. A fault still
         # inside its hysteresis (a back rounding right now) starts nothing, and neither does a
         # check that cannot be judged: "Good" is never said about a back or a knee not read.
-        # The one exception is a project check beyond SPEC's table that cannot see its part
-        # (Check.blocks_when_unseen: the doorway's resting leg, out of view).
-        return all(v == OK or (v == UNKNOWN and not get_check(c).blocks_when_unseen) for c, v in statuses.items())
+        return all(v == OK for v in statuses.values())
     # Once holding, the clock stops for a confirmed fault, one the person is told about (after
     # the 0.5 s hysteresis, dated back to its onset), not for every frame a noisy landmark crosses a
     # threshold: MediaPipe reads a straight knee at 164-173 degrees, and a timer that

@@ -37,11 +37,11 @@ MEASURES: tuple[Measure, ...] = (
     Measure("trunk_inclination", "lean", ("seated",), geometry.trunk_inclination, True,
             "SPEC measures: hip-to-shoulder line from vertical, forward positive"),
     Measure("leg_raise", "leg raise", ("lying",), geometry.leg_raise, True,
-            "SPEC measures: hip-to-ankle line of the stretched leg above the floor line"),
+            "SPEC measures: the stretched thigh (hip to knee) above the floor line"),
     Measure("spine_flexion", "back rounding", ("seated",), None, True,
             "SPEC hip_hinge: the back's rounding beyond the person's upright baseline (coach.measure.spine)"),
     Measure("other_leg_raise", "other leg", ("lying",), lambda xy, side: geometry.leg_raise(xy, other_side(side)),
-            False, "SPEC other_leg_flat: the resting leg's hip-to-ankle line above the floor line"),
+            False, "the resting thigh (hip to knee) above the floor line, for the other_leg_flat check"),
 )
 BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
 # The per-frame fields of coach.analysis/1 and of the session stream, in order.

@@ -22,7 +22,7 @@ import numpy as np
 
 from coach.measure.geometry import knee_angle, leg_raise
 from coach.params import SideParams
-from coach.pose.landmarks import Landmark
+from coach.pose.landmarks import NUM_LANDMARKS, Landmark
 from coach.pose.timebase import FrameRate, SampleWindow
 
 FEET = (
@@ -40,24 +40,15 @@ LEGS = (
 )
 
 
-def exchange(values: np.ndarray, pairs) -> np.ndarray:
-    """A copy of per-landmark ``values`` with each pair of landmarks exchanged: positions
-    (..., 33, 2) or one number per landmark (..., 33: visibility, depth). A leg relabelled
-    takes its visibility and depth along, or the view check and the near side would judge
-    one leg by the other's (review, issue 21)."""
-    out = np.array(values, dtype=float, copy=True)
-    per_point = out.shape[-1] == len(Landmark)
+def exchange(values: np.ndarray, pairs, axis: int) -> np.ndarray:
+    """A copy of per-landmark ``values`` with each pair of landmarks exchanged along ``axis``,
+    the landmark axis: -2 for positions (..., 33, 2), -1 for one number per landmark (..., 33:
+    visibility, depth). A leg relabelled takes its visibility and depth along, or the view
+    check and the near side would judge one leg by the other's."""
+    order = np.arange(NUM_LANDMARKS)
     for a, b in pairs:
-        if per_point:
-            out[..., [a, b]] = out[..., [b, a]]
-        else:
-            out[..., [a, b], :] = out[..., [b, a], :]
-    return out
-
-
-def swap_legs(xy: np.ndarray) -> np.ndarray:
-    """A copy of ``xy`` (..., 33, 2) with the two whole legs (hip to toes) exchanged."""
-    return exchange(xy, LEGS)
+        order[[a, b]] = order[[b, a]]
+    return np.take(np.asarray(values, dtype=float), order, axis=axis)
 
 
 def other_leg_raised(xy: np.ndarray, side: str, params: SideParams = SideParams()) -> np.ndarray:
@@ -69,7 +60,7 @@ def other_leg_raised(xy: np.ndarray, side: str, params: SideParams = SideParams(
 
 def swap_feet(xy: np.ndarray) -> np.ndarray:
     """A copy of ``xy`` (..., 33, 2) with the two feet (ankle, heel, toes) exchanged."""
-    return exchange(xy, FEET)
+    return exchange(xy, FEET, -2)
 
 
 def feet_swapped(xy: np.ndarray, params: SideParams = SideParams()) -> np.ndarray:
@@ -102,8 +93,8 @@ class SwapVote:
         """``xy``, ``visibility`` and ``z`` (None: no depth), exchanged together or not at all."""
         self._votes.append(bool(self._evidence(xy, *args)))
         if sum(self._votes) * 2 > len(self._votes):
-            return (exchange(xy, self._pairs), exchange(visibility, self._pairs),
-                    None if z is None else exchange(z, self._pairs))
+            return (exchange(xy, self._pairs, -2), exchange(visibility, self._pairs, -1),
+                    None if z is None else exchange(z, self._pairs, -1))
         return xy, visibility, z
 
 

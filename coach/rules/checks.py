@@ -136,14 +136,6 @@ class Check:
     # of letting it run on unchecked (issue 21). Bouncing needs a second of history and
     # is unknown for lack of it, not for lack of sight, so it does not.
     must_see: bool = False
-    # SPEC holds: a check that is unknown starts no hold. False only for the resting leg of
-    # the lying stretches, a project check beyond SPEC's table: in the doorway stretch with
-    # the camera on the raised leg's side, the leg on the floor lies through the doorway,
-    # hidden, and MediaPipe draws it on top of the raised one (4 of the corpus's 6 doorway
-    # clips: 0.13-0.52 visible, read 56-80 degrees "lifted"; not one of their 7 holds was
-    # timed). Requiring it would make that stretch untimeable from the side the coach asks
-    # for. Seen lifted, it still starts nothing and stops a running hold.
-    blocks_when_unseen: bool = True
 
 
 KNEE_STRAIGHT = Sourced(
@@ -163,7 +155,7 @@ CHECKS: tuple[Check, ...] = (
     Check("other_leg_flat", "Other leg flat", "other leg", "Keep your other leg flat on the floor", "other_leg_raise",
           Sourced(20.0, "project choice: a resting thigh more than 20 degrees off the floor line is lifted; "
                   "smaller angles are within MediaPipe's hip/knee error on a leg lying flat (RECIPES.md)"),
-          _resting_leg, ("hip",), labelled=False, blocks_when_unseen=False),
+          _resting_leg, ("hip",), labelled=False),
     Check("hip_hinge", "Back long (hinge at hips)", "back", "Hinge from your hips, keep your back long",
           "spine_flexion",
           Sourced(20.0, "SPEC hip_hinge: rounded = spine flexion >= 20 degrees beyond the upright baseline "

@@ -91,13 +91,12 @@ def far_leg_hidden(xy: np.ndarray, visibility: np.ndarray, side: Side, near_side
 
 def resting_leg_status(other_leg_raise: float, lifted_from: float, visibility: np.ndarray, other: Side,
                        view: ViewParams) -> Status:
-    """The resting leg's ``other_leg_flat``: a fault above the threshold is only believed when
-    MediaPipe sees that leg. Out of view (knee and ankle both under SPEC's 0.5 visibility: in
-    the doorway stretch it lies through the doorway), MediaPipe draws it on top of the raised
-    one: on the train people's doorway clips body11-1 and body17-1 it read 70-80 degrees
-    "lifted" at 0.13-0.28 visibility through every hold, and the timer never started. Then it
-    is ``unknown``: the check cannot see the leg (Check.blocks_when_unseen says what that
-    does to a hold)."""
+    """The resting leg's ``other_leg_flat`` for one frame: a fault above the threshold is only
+    believed when MediaPipe sees that leg. Out of view (knee and ankle both under SPEC's 0.5
+    visibility) MediaPipe draws it on top of the raised one: in the train people's doorway
+    clips body11-1 and body17-1 it read 70-80 degrees "lifted" at 0.13-0.28 visibility through
+    every hold, with the leg flat on the floor. A leg not seen is ``unknown``, not lifted: no
+    hold starts on it (SPEC holds), and the person is not told to lower a leg that is down."""
     _, knee, ankle = leg(other)
     vis = np.asarray(visibility, dtype=float)[[knee, ankle]]
     with np.errstate(invalid="ignore"):

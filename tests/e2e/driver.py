@@ -849,13 +849,21 @@ class Run:
             r["stale_texts"] = page.evaluate(
                 "() => [...document.querySelectorAll('[data-stale=\"true\"]')]"
                 ".map(e => e.innerText.trim()).filter(t => t)")
+            # The check-in's demo video has no text: stale pictures and forms count too.
+            r["stale_media"] = page.evaluate(
+                "() => [...document.querySelectorAll('[data-stale=\"true\"]')]"
+                ".filter(e => e.querySelector('img, video, form')).length")
             r["forms"] = page.locator('[data-testid="stForm"]').count()
             r["cue"] = page.locator('[data-testid="coach-cue"]').inner_text()
             self.shot(page, "file-1-session")
             r["bad_during"] = self.results["bad_responses"][seen:]
             stopped = len(self.results["bad_responses"])
-            r.update(self.stop_and_save(page, "file"))
-            r["bad_after_stop"] = self.results["bad_responses"][stopped:]
+            button(page, "Stop session").click()
+            button(page, "Save and finish").wait_for(timeout=30_000)
+            r["bad_at_stop"] = self.results["bad_responses"][stopped:]
+            checkout = len(self.results["bad_responses"])
+            r.update(self.stop_and_save(page, "file", press_stop=False))
+            r["bad_after_stop"] = self.results["bad_responses"][checkout:]
         finally:
             browser.close()
 
