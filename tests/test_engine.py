@@ -215,7 +215,8 @@ def test_a_resting_leg_out_of_view_is_never_told_to_go_down():
     """MediaPipe draws a resting leg it cannot see on top of the raised one, at low visibility
     (the doorway stretch: 3 of the train people's 5 clips). The doorway stretch does not check
     that leg (coach.rules.stretches) and times the hold; the strap stretch, which does, calls
-    it unknown: no hold starts on it (SPEC holds), and nobody is told to lower a leg that is down."""
+    it unknown: no hold starts on it (SPEC holds), nobody is told to lower a leg that is down,
+    and the cue asks for the leg to be seen."""
     def person(hidden: bool = False, **kw):
         xy, vis, z = lying_person(side="right", **kw)
         if hidden:
@@ -231,7 +232,9 @@ def test_a_resting_leg_out_of_view_is_never_told_to_go_down():
     strap = Engine("supine-strap", "right", hold_s=5, reps=1, both_sides=False)
     frames = drive(strap, drawn_on_the_raised_leg, person=person)
     assert {f.checks["other_leg_flat"].status for f in frames[-60:]} == {"unknown"}
-    assert strap.timer.holds == [] and not any("other leg" in f.cue.text for f in frames)
+    assert strap.timer.holds == [] and not any("other leg flat" in f.cue.text for f in frames)
+    # It says what would let it see, not the stretch's entry cue to someone already in it.
+    assert frames[-1].cue.text == "I can't see your other leg: keep it flat on the floor, in view of the camera"
 
 
 def test_cue_never_asks_to_go_further():

@@ -30,6 +30,8 @@ UNCLEAR_CUE = {
     "shape": "I can't see the shape of your back: tuck in loose clothes, lower the hood, hair off your back",
     # the raw landmarks show a bend the knee model calls straight
     "knee": "I can't see your knee clearly: straighten it fully, hands off it, leg in view",
+    # lying: the resting leg is out of view (MediaPipe then draws it on the raised one)
+    "other_leg": "I can't see your other leg: keep it flat on the floor, in view of the camera",
 }
 # The stretched leg is the one away from the camera and its knee cannot be seen or read
 # (behind the other leg): the person is side-on already, so "turn sideways" or "straighten
@@ -116,7 +118,9 @@ class CueBoard:
             # never "Good" (and never "ease back in" to someone who is in the stretch).
             if "hip_hinge" in c.unseen:
                 return (TURN_SIDE_ON_CUE if c.turn_side_on else UNCLEAR_CUE["shape"]), phase
-            return UNCLEAR_CUE["knee"], phase
+            if "knee_extension" in c.unseen:
+                return UNCLEAR_CUE["knee"], phase
+            return UNCLEAR_CUE["other_leg"], phase
         if phase == "positioning":
             return self.stretch.entry_cue, "positioning"
         if phase == "holding" and c.paused:

@@ -155,7 +155,7 @@ CHECKS: tuple[Check, ...] = (
     Check("other_leg_flat", "Other leg flat", "other leg", "Keep your other leg flat on the floor", "other_leg_raise",
           Sourced(20.0, "project choice: a resting thigh more than 20 degrees off the floor line is lifted; "
                   "smaller angles are within MediaPipe's hip/knee error on a leg lying flat (RECIPES.md)"),
-          _resting_leg, ("hip",), labelled=False),
+          _resting_leg, ("hip",), labelled=False, must_see=True),
     Check("hip_hinge", "Back long (hinge at hips)", "back", "Hinge from your hips, keep your back long",
           "spine_flexion",
           Sourced(20.0, "SPEC hip_hinge: rounded = spine flexion >= 20 degrees beyond the upright baseline "
