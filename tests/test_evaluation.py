@@ -86,3 +86,21 @@ def test_corrections_told_are_counted_right_or_wrong_in_seconds():
     assert scored["told"] == {"knee_extension": {"right": 0.1, "wrong": 0.1}}
     assert pooled([{"frames": 4, "coach": scored}] * 2, "coach")["told"]["knee_extension"] == {"right": 0.2, "wrong": 0.2}
     assert "told" not in score({"frames": frames, "holds": []}, [rec(140, "fault")] * 4, [])  # the naive engine tells nothing
+
+
+def test_the_flexibility_accuracy_is_measured_where_the_report_takes_its_value():
+    """The clinician report states each flexibility test's accuracy: the error of its measure on
+    hold frames with every check ok, and nowhere else."""
+    frames = [dict(gt_frame(178, "ok"), t=i / 10) for i in range(4)]
+    records = [dict(rec(176, "ok"), phase=phase) for phase in ("positioning", "holding", "holding", "holding")]
+    records[3]["checks"] = {**records[3]["checks"], "hip_hinge": "fault"}
+    records[1]["hip_angle"] = 95.0  # error 5, held with every check ok
+    records[2]["hip_angle"] = 87.0  # error 3, held with every check ok
+    gt = {"exercise": "seated-chair", "frames": frames, "holds": []}
+    flex = score(gt, records, [])["flex"]
+    assert flex == {"test": "seated_hip_flexion", "abs_sum": 8.0, "frames": 2}
+    total = pooled([{"frames": 4, "coach": score(gt, records, [])}] * 2, "coach")
+    assert total["flex"] == {"seated_hip_flexion": {"mae": 4.0, "frames": 4}}
+    # The soft-knee variant has no flexibility test; the naive engine has no phases.
+    assert "flex" not in score({**gt, "exercise": "seated-chair-soft-knee"}, records, [])
+    assert "flex" not in score(gt, [rec(176, "ok")] * 4, [])

@@ -32,6 +32,7 @@ from coach.measure.silhouette import N_FEATURES, back_features
 from coach.params import BackParams, CoachParams, HipParams, KneeParams
 from coach.pose.estimator import Pose, PoseEstimator
 from coach.pose.video import read_frames
+from coach.progress.flexibility import TEST_OF
 from coach.rules.checks import LABELLED as CHECKS
 from coach.rules.stretches import get_stretch
 from coach.rules.verdicts import FAULT, OK, count_reversals, threshold_status
@@ -234,9 +235,25 @@ def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
                                 "hold_labelled": hold_labelled, "hold_judged": hold_judged}
     out["holds"] = match_holds(gt.get("holds", []), holds)
     out["faulty_hold_s"] = faulty_hold_seconds(gt, holds)
+    flex = flexibility_errors(gt, records[:n])
+    if flex is not None:
+        out["flex"] = flex
     if n and all("shown" in r for r in records[:n]):
         out["told"] = told_seconds(gt["frames"][:n], records[:n], float(gt.get("fps") or 15.0))
     return out
+
+
+def flexibility_errors(gt: dict, records: list[dict]) -> dict | None:
+    """The error of the clinician report's flexibility value (coach.progress.flexibility): its
+    measure on the frames it is taken from, holding with every check ok. None where the
+    stretch has no flexibility test or the engine has no phases (the naive one)."""
+    test = TEST_OF.get(gt.get("exercise", ""))
+    if test is None or not records or not all("phase" in r for r in records):
+        return None
+    errors = [abs(r[test.measure] - g[test.measure]) for g, r in zip(gt["frames"], records)
+              if r["phase"] == "holding" and all(v == OK for v in r["checks"].values())
+              and r.get(test.measure) is not None and g.get(test.measure) is not None]
+    return {"test": test.name, "abs_sum": float(sum(errors)), "frames": len(errors)}
 
 
 def told_seconds(frames: list[dict], records: list[dict], fps: float) -> dict[str, dict[str, float]]:
@@ -380,6 +397,14 @@ def pooled(results: list[dict], engine: str) -> dict:
         "duration_max": float(np.max([abs(e["duration_error"]) for e in errors])) if errors else math.nan,
     }
     total["faulty_hold_s"] = sum(r[engine].get("faulty_hold_s", 0.0) for r in results)
+    flex: dict[str, list[float]] = {}
+    for r in results:
+        if "flex" in r[engine]:
+            f = r[engine]["flex"]
+            flex.setdefault(f["test"], [0.0, 0])
+            flex[f["test"]][0] += f["abs_sum"]
+            flex[f["test"]][1] += f["frames"]
+    total["flex"] = {name: {"mae": s / n, "frames": n} for name, (s, n) in flex.items() if n}
     if any("told" in r[engine] for r in results):
         total["told"] = {c: {k: sum(r[engine].get("told", {}).get(c, {}).get(k, 0.0) for r in results)
                              for k in ("right", "wrong")} for c in CHECKS}
@@ -437,6 +462,10 @@ def format_report(results: list[dict]) -> str:
         lines.append(f"[{engine}] holds: matched {h['matched']}/{h['truth']}, extra {h['extra']}, start error mean "
                      f"{_fmt(h['start_mae'], 2)} max {_fmt(h['start_max'], 2)} s, duration error mean "
                      f"{_fmt(h['duration_mae'], 2)} max {_fmt(h['duration_max'], 2)} s")
+        if t["flex"]:
+            lines.append(f"[{engine}] flexibility tests (the clinician report's accuracy: MAE on hold frames with "
+                         "every check ok): " + "  ".join(f"{name} {_fmt(v['mae'])} deg ({v['frames']} frames)"
+                                                         for name, v in t["flex"].items()))
         if "told" in t:
             lines.append(f"[{engine}] corrections told (s, right / wrong, after the hysteresis): " + "  ".join(
                 f"{c} {v['right']:.1f} / {v['wrong']:.1f}" for c, v in t["told"].items() if v["right"] or v["wrong"]))

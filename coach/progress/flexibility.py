@@ -18,11 +18,13 @@ from coach.coaching.result import Hold
 from coach.params import ProgressParams
 from coach.rules.checks import Sourced
 
-# Frame-weighted MAE of the measure against the rendered truth, over the validation people's
-# clips of that kind of stretch (6 held-apart people; per-clip MAE from
-# `coach evaluate --corpus validation`, pooled by posture and stretch, 2026-12-02).
-# In words for the clinician's report; the README gives the command (`coach evaluate --corpus validation`).
-_VALIDATION = "rendered people the coach was never fitted on (measured 2026-12-02)"
+# MAE of the test's measure against the rendered truth on the validation people's hold frames
+# with every check ok, where a value is taken (6 held-apart people; `coach evaluate --corpus
+# validation` prints it as "flexibility tests", coach.lab.evaluation.flexibility_errors;
+# 2026-12-07, after the knee and hip models were retrained: hip 2.8 -> 3.7, knee 4.8 -> 5.1,
+# leg raise 2.0 -> 1.0 against the 2026-12-02 figures, which were over every frame of those clips).
+# In words for the clinician's report; the README gives the command.
+_VALIDATION = "rendered people the coach was never fitted on, while holding with good form (measured 2026-12-07)"
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ AKE = FlexTest(
                    "the usual criterion for normal hamstring length (physio-pedia, Active Knee Extension Test; "
                    "the 90-90 test); healthy young adults average 17.8 ± 9.1 (men) and 13.4 ± 6.0 (women), "
                    "tight beyond 33.0 (men) / 23.4 (women) (Yildirim et al., Balkan Med J 2018;35(5):388-393)"),
-    accuracy=Sourced(4.8, f"knee angle MAE on the lying thigh hold, {_VALIDATION}"),
+    accuracy=Sourced(5.1, f"knee angle MAE on the lying thigh hold, {_VALIDATION}"),
     measure="knee_angle",
     explain="180 minus the knee angle reached while the thigh is held within 15 degrees of vertical",
 )
@@ -73,7 +75,7 @@ SLR = FlexTest(
                    "hamstring length (Kendall et al., Muscles: Testing and Function, 5th ed., 2005); "
                    "healthy men measured 61 ± 6.7 (Gajdosik et al., JOSPT 1993;18(5):614-8), so many "
                    "healthy people read below the range"),
-    accuracy=Sourced(2.0, f"leg raise MAE on the lying stretches, {_VALIDATION}"),
+    accuracy=Sourced(1.0, f"leg raise MAE on the lying stretches, {_VALIDATION}"),
     measure="leg_raise",
     explain="the angle of the straight leg above the floor line, while the knee check says straight",
 )
@@ -88,7 +90,7 @@ SEATED_HIP = FlexTest(
                    "80 degrees or more is normal hamstring length (Kendall et al., Muscles: Testing and "
                    "Function, 5th ed., 2005). Seated, the trunk line also carries the lower back's curve, so "
                    "read the trend of this value rather than its level against the range"),
-    accuracy=Sourced(2.8, f"hip angle MAE on the seated stretches, {_VALIDATION}"),
+    accuracy=Sourced(3.7, f"hip angle MAE on the seated stretches, {_VALIDATION}"),
     measure="hip_angle",
     explain="180 minus the angle between trunk and thigh at the hold, only while the knee is straight and "
             "the back long (every check ok)",

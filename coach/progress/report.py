@@ -42,11 +42,15 @@ LEG_COLOURS = {"left": colors.HexColor("#1f5fa8"), "right": colors.HexColor("#d9
 CHECK_NAMES = {"knee_extension": "bent knee", "hip_hinge": "rounded back", "steadiness": "bouncing",
                "in_frame": "out of view"}
 # How well the coach tells the faults apart, on people it was never fitted on (README, "How
-# well it works"): the F1 of each check over the frames of the held-apart validation people.
+# well it works"): the F1 of each check over the frames of the held-apart validation people,
+# as `coach evaluate --corpus validation` printed it on 2026-12-07. It said 0.99 and 0.94 before,
+# issue 21's held-out renders of people in tight clothes, and did not list bouncing.
+_UNSEEN = "F1 on 6 rendered people the coach was never fitted on, in tight and loose clothes (2026-12-07)"
 DETECTION = (
     # (The README gives the command that measures them; the report says what they mean.)
-    ("rounded back", Sourced(0.99, "F1 on 6 rendered people the coach was never fitted on")),
-    ("bent knee", Sourced(0.94, "F1 on 6 rendered people the coach was never fitted on")),
+    ("rounded back", Sourced(1.00, _UNSEEN)),
+    ("bent knee", Sourced(0.86, _UNSEEN)),
+    ("bouncing", Sourced(0.65, _UNSEEN)),
 )
 WIDTH = A4[0] - 36 * mm
 
