@@ -90,9 +90,10 @@ def test_corrections_told_are_counted_right_or_wrong_in_seconds():
 
 def test_the_flexibility_accuracy_is_measured_where_the_report_takes_its_value():
     """The clinician report states each flexibility test's accuracy: the error of its measure on
-    hold frames with every check ok, and nowhere else."""
+    the hold frames its values are taken from (here: knee straight and back long), and nowhere else."""
     frames = [dict(gt_frame(178, "ok"), t=i / 10) for i in range(4)]
-    records = [dict(rec(176, "ok"), phase=phase) for phase in ("positioning", "holding", "holding", "holding")]
+    records = [dict(rec(176, "ok"), phase=phase, in_position=phase == "holding")
+               for phase in ("positioning", "holding", "holding", "holding")]
     records[3]["checks"] = {**records[3]["checks"], "hip_hinge": "fault"}
     records[1]["hip_angle"] = 95.0  # error 5, held with every check ok
     records[2]["hip_angle"] = 87.0  # error 3, held with every check ok

@@ -182,7 +182,7 @@ def test_the_clinician_report_prints_the_constructed_numbers_and_every_chart(six
     for k in range(1, 6):
         assert f"Figure {k}:" in text
     assert "0-20 degrees" in text and "Yildirim" in text  # the reference range with its source
-    assert "3.7 deg" in text and "F1 1.00" in text and "F1 0.86" in text  # how accurate the measures are
+    assert "3.8 deg" in text and "F1 1.00" in text and "F1 0.86" in text  # how accurate the measures are
     # Rendered: every page, and the charts drawn in the legs' colours.
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
