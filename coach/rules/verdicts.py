@@ -74,6 +74,13 @@ def in_frame_status(xy: np.ndarray, visibility: np.ndarray, width: int, height: 
     return np.where(seen.all(axis=-1) & side_on, OK, FAULT)
 
 
+def knee_and_ankle_unseen(visibility: np.ndarray, side: Side, view: ViewParams) -> np.ndarray:
+    """(2,) bools: ``side``'s knee and ankle not seen (MediaPipe's visibility below SPEC's 0.5)."""
+    _, knee, ankle = leg(side)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(visibility, dtype=float)[[knee, ankle]] < view.min_visibility
+
+
 def far_leg_hidden(xy: np.ndarray, visibility: np.ndarray, side: Side, near_side: Side, view: ViewParams) -> bool:
     """The stretched leg is the one away from the camera and its knee or ankle is not seen
     (MediaPipe's visibility below SPEC's 0.5): it is behind the other leg. Then "turn
@@ -84,9 +91,8 @@ def far_leg_hidden(xy: np.ndarray, visibility: np.ndarray, side: Side, near_side
     if side == near_side:
         return False
     _, knee, ankle = leg(side)
-    vis = np.asarray(visibility, dtype=float)[[knee, ankle]]
-    with np.errstate(invalid="ignore"):
-        return bool(np.isfinite(np.asarray(xy, float)[[knee, ankle]]).all() and (vis < view.min_visibility).any())
+    return bool(np.isfinite(np.asarray(xy, float)[[knee, ankle]]).all()
+                and knee_and_ankle_unseen(visibility, side, view).any())
 
 
 def resting_leg_status(other_leg_raise: float, lifted_from: float, visibility: np.ndarray, other: Side,
@@ -97,11 +103,8 @@ def resting_leg_status(other_leg_raise: float, lifted_from: float, visibility: n
     clips body11-1 and body17-1 it read 70-80 degrees "lifted" at 0.13-0.28 visibility through
     every hold, with the leg flat on the floor. A leg not seen is ``unknown``, not lifted: no
     hold starts on it (SPEC holds), and the person is not told to lower a leg that is down."""
-    _, knee, ankle = leg(other)
-    vis = np.asarray(visibility, dtype=float)[[knee, ankle]]
-    with np.errstate(invalid="ignore"):
-        if (vis < view.min_visibility).all():
-            return UNKNOWN
+    if knee_and_ankle_unseen(visibility, other, view).all():
+        return UNKNOWN
     return str(threshold_status(other_leg_raise, fault_when_above=lifted_from))  # type: ignore[return-value]
 
 
