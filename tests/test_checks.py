@@ -135,3 +135,37 @@ def test_a_misplaced_landmark_is_not_a_bounce_and_a_3_hz_bounce_still_is():
     e = Evidence(0.0, np.zeros((33, 2)), np.ones(33), 640, 480, "left", "left", "seated",
                  {"trunk_inclination": 2.0}, entered=False)
     assert verdict(e) == "ok"
+
+
+def test_a_bounce_is_judged_while_the_stretched_knee_hides_and_not_while_the_trunk_does():
+    """Issue 21: a layered-top person on the far side bounced through both holds in full view
+    while MediaPipe lost the stretched knee behind the other leg; in_frame's fault made every
+    check unknown, so the bounce was never judged. A check is now unknown only when what it
+    reads is out of view: the lean's bounce is judged, the hidden knee is not."""
+    from coach.coaching.judge import Judge
+    from coach.measure.measures import landmark_measures
+    from coach.params import CoachParams
+    from coach.rules.checks import Evidence
+    from coach.rules.stretches import get_stretch
+
+    def run(hide: list[int]) -> list[dict]:
+        judge = Judge(get_stretch("seated-chair"), CoachParams())
+        out = []
+        for i in range(60):
+            t = i / 15
+            xy, vis, _ = seated_person(30 + 4 * np.sin(2 * np.pi * t))  # 8 degrees peak to peak at 1 Hz
+            vis[hide] = 0.2
+            measures = {**landmark_measures(xy, "left", "seated"), "spine_flexion": 0.0}
+            evidence = Evidence(t, xy, vis, WIDTH, HEIGHT, "left", "left", "seated", measures, entered=True)
+            out.append(judge.update(t, evidence, "left").statuses)
+        return out
+
+    knee_hidden = run([25, 27])  # LEFT_KNEE, LEFT_ANKLE: behind the other leg
+    assert {s["in_frame"] for s in knee_hidden} == {"fault"}
+    assert {s["knee_extension"] for s in knee_hidden} == {"unknown"}
+    assert {s["hip_hinge"] for s in knee_hidden} == {"unknown"}  # its model reads the thigh too
+    assert knee_hidden[-1]["steadiness"] == "fault"
+    shoulder_hidden = run([11])  # LEFT_SHOULDER: the trunk's lean is a guess
+    assert {s["steadiness"] for s in shoulder_hidden} == {"unknown"}
+    seen = run([])
+    assert seen[-1]["steadiness"] == "fault" and seen[-1]["in_frame"] == "ok"

@@ -16,7 +16,7 @@ from coach.pose.landmarks import Side
 from coach.rules.checks import Evidence, get_check
 from coach.rules.hysteresis import Hysteresis
 from coach.rules.stretches import Stretch
-from coach.rules.verdicts import FAULT, OK, UNKNOWN, Status
+from coach.rules.verdicts import FAULT, OK, UNKNOWN, Status, seen_side_on
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Judge:
         # second does, dated back to when it began (the form then was not checked).
         self._unseen = {name: Hysteresis(params.hysteresis) for name in stretch.checks if get_check(name).must_see}
         self._open: dict[str, None] = {}  # shown now, in the order they started
+        self._view = params.view
 
     def reset(self) -> None:
         """Nobody in view, or a new side: verdicts with a memory (bouncing) start afresh."""
@@ -67,8 +68,12 @@ class Judge:
             else:
                 statuses[name] = verdict(evidence)
         if statuses.get("in_frame") == FAULT:
-            # A joint out of view makes the other verdicts guesses: say nothing about them.
-            statuses = {c: (v if c == "in_frame" else UNKNOWN) for c, v in statuses.items()}
+            # A joint out of view makes the verdicts read from it guesses: say nothing about
+            # them. A check whose own joints are all seen, side-on, is still judged: a trunk
+            # bouncing in full view while the stretched knee hides behind the other leg is a
+            # bounce (issue 21: SPEC's unknown is "not measurable now").
+            statuses = {c: (v if c == "in_frame" or self._readable(c, evidence) else UNKNOWN)
+                        for c, v in statuses.items()}
         events: list[Event] = []
         checks: dict[str, CheckState] = {}
         confirmed = []
@@ -87,6 +92,14 @@ class Judge:
         onsets = [self._hysteresis[c].onset for c in confirmed] + [self._unseen[c].onset for c in unseen]
         onsets = [o for o in onsets if o is not None]
         return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, unseen)
+
+    def _readable(self, check: str, evidence: Evidence | None) -> bool:
+        """``check`` can be judged from what is in view although in_frame is a fault."""
+        reads = get_check(check).reads
+        if evidence is None or reads is None:
+            return False
+        return bool(seen_side_on(evidence.xy, evidence.visibility, evidence.width, evidence.height, reads(evidence),
+                                 self._view))
 
     def finish(self, t: float, side: Side) -> list[Event]:
         """End of input: close every warning still shown."""

@@ -27,6 +27,7 @@ from coach.rules.verdicts import (
     hip_hinge_status,
     in_frame_status,
     resting_leg_status,
+    swing_landmarks,
     threshold_status,
 )
 
@@ -136,6 +137,11 @@ class Check:
     # of letting it run on unchecked (issue 21). Bouncing needs a second of history and
     # is unknown for lack of it, not for lack of sight, so it does not.
     must_see: bool = False
+    # The landmarks this check's measure is made from, where that is less than the whole body
+    # in_frame asks for: while in_frame is a fault for a joint it does not read (the stretched
+    # knee hidden behind the other leg), it is still judged (coach.coaching.judge). None: a
+    # joint out of view makes its verdict a guess.
+    reads: Callable[[Evidence], list[int]] | None = None
 
 
 KNEE_STRAIGHT = Sourced(
@@ -163,7 +169,8 @@ CHECKS: tuple[Check, ...] = (
           _rounded, ("hip", "shoulder"), labelled=True, must_see=True),
     Check("steadiness", "Still, no bouncing", "steady", "Hold still, don't bounce", None,
           Sourced(4.0, "SPEC steadiness: >= 4 degrees peak to peak with >= 2 reversals within 2 s"),
-          lambda threshold, params: _Bouncing(threshold, params), (), labelled=True),
+          lambda threshold, params: _Bouncing(threshold, params), (), labelled=True,
+          reads=lambda e: swing_landmarks(e.posture, e.side, e.near_side)),
 )
 BY_NAME: dict[str, Check] = {c.name: c for c in CHECKS}
 PRIORITY: tuple[str, ...] = tuple(c.name for c in CHECKS)

@@ -56,6 +56,14 @@ def needed_landmarks(side: Side, near_side: Side) -> list[int]:
     return [near_shoulder, Landmark.LEFT_HIP, Landmark.RIGHT_HIP, hip, knee, ankle]
 
 
+def swing_landmarks(posture: Literal["seated", "lying"], side: Side, near_side: Side) -> list[int]:
+    """The joints bouncing is read from: seated the trunk's lean (the near shoulder, both hips),
+    lying the raised thigh against the trunk's direction (those and the stretched knee)."""
+    trunk = needed_landmarks(side, near_side)[:3]
+    hip, knee, _ = leg(side)
+    return trunk if posture == "seated" else [*trunk, hip, knee]
+
+
 def in_frame_status(xy: np.ndarray, visibility: np.ndarray, width: int, height: int,
                     side: Side, near_side: Side, view: ViewParams) -> np.ndarray:
     """``ok`` when the needed joints are visible, inside the frame, and the body is side-on.
@@ -63,15 +71,21 @@ def in_frame_status(xy: np.ndarray, visibility: np.ndarray, width: int, height: 
     No person at all (all NaN) is a fault here, not unknown: it is exactly what this
     check tells the person about.
     """
+    return np.where(seen_side_on(xy, visibility, width, height, needed_landmarks(side, near_side), view), OK, FAULT)
+
+
+def seen_side_on(xy: np.ndarray, visibility: np.ndarray, width: int, height: int, landmarks: list[int],
+                 view: ViewParams) -> np.ndarray:
+    """True where every one of ``landmarks`` is visible (SPEC's 0.5) and inside the frame, and
+    the body is side-on: what in_frame asks of the joints a stretch needs, asked of a few."""
     xy = np.asarray(xy, dtype=float)
-    idx = needed_landmarks(side, near_side)
-    pts = xy[..., idx, :]
-    vis = np.asarray(visibility, dtype=float)[..., idx]
+    pts = xy[..., landmarks, :]
+    vis = np.asarray(visibility, dtype=float)[..., landmarks]
     with np.errstate(invalid="ignore"):
         inside = (pts[..., 0] >= 0) & (pts[..., 0] < width) & (pts[..., 1] >= 0) & (pts[..., 1] < height)
         seen = inside & (vis >= view.min_visibility)
         side_on = side_on_width(xy) <= view.side_on_max_width
-    return np.where(seen.all(axis=-1) & side_on, OK, FAULT)
+    return seen.all(axis=-1) & side_on
 
 
 def knee_and_ankle_unseen(visibility: np.ndarray, side: Side, view: ViewParams) -> np.ndarray:
