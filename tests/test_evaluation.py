@@ -105,3 +105,45 @@ def test_the_flexibility_accuracy_is_measured_where_the_report_takes_its_value()
     # The soft-knee variant has no flexibility test; the naive engine has no phases.
     assert "flex" not in score({**gt, "exercise": "seated-chair-soft-knee"}, records, [])
     assert "flex" not in score(gt, [rec(176, "ok")] * 4, [])
+
+
+def test_a_fault_arising_mid_hold_is_timed_from_where_the_truth_passes_the_threshold():
+    """Issue 21: a rounding is shown within 1 s of the back passing SPEC's 20 degrees. Each
+    run of hold frames past the threshold (with a clear fault in it) is one episode, timed from
+    its first frame to the first frame the coach confirmed the fault; one never confirmed is
+    'unread' where the coach mostly said unknown and 'missed' where it mostly said ok."""
+    from coach.lab.responses import describe, fault_responses, pooled_responses
+
+    fps = 10
+    # Episode 1: frames 10-29 (passes 20 at frame 10), episode 2: frames 40-43; frames 54-57
+    # pass 20 but never reach a clear fault (30): no episode.
+    spine = [5.0] * 10 + [22.0, 25.0] + [35.0] * 18 + [5.0] * 10 + [25.0, 32.0, 32.0, 32.0] + [5.0] * 10 \
+        + [23.0, 25.0, 25.0, 25.0] + [5.0] * 5
+    frames = [{"t": i / fps, "phase": "holding", "in_frame": True, "spine_flexion": s, "trunk_inclination": 30.0,
+               "knee_angle": 178.0,
+               "labels": {"hip_hinge": "fault" if s >= 30 else "unsure" if s >= 10 else "ok",
+                          "knee_extension": "ok"}} for i, s in enumerate(spine)]
+    gt = {"exercise": "seated-chair", "frames": frames}
+
+    def records(confirm_at: set[int], unknown_at: set[int] = frozenset()) -> list[dict]:
+        return [{"t": f["t"], "confirmed": ["hip_hinge"] if i in confirm_at else [],
+                 "checks": {"hip_hinge": "unknown" if i in unknown_at else "ok", "knee_extension": "ok"}}
+                for i, f in enumerate(frames)]
+
+    def outcome(tally: dict) -> tuple[int, int, int, int]:
+        return tally["within"], tally["late"], tally["unread"], tally["missed"]
+
+    got = fault_responses(gt, records({16, 17, 43, 55}))["hip_hinge"]
+    assert outcome(got) == (2, 0, 0, 0)
+    assert got["delays"] == pytest.approx([0.6, 0.3])
+    late = fault_responses(gt, records({25}, set(range(40, 44))))["hip_hinge"]
+    assert outcome(late) == (0, 1, 1, 0) and late["delays"] == pytest.approx([1.5])
+    assert outcome(fault_responses(gt, records({35}))["hip_hinge"]) == (0, 0, 0, 2)  # confirmed between episodes
+    total = pooled_responses([fault_responses(gt, records({16, 41})), None,
+                              fault_responses(gt, records(set(), set(range(len(frames)))))])
+    assert outcome(total["hip_hinge"]) == (2, 0, 2, 0)
+    assert "2 of 4 within 1 s" in describe(total)
+    # Outside the hold, or from an engine without a hysteresis, nothing is counted.
+    resting = {**gt, "frames": [{**f, "phase": "rest"} for f in frames]}
+    assert fault_responses(resting, records(set())) == {}
+    assert fault_responses(gt, [{"t": f["t"], "checks": {}} for f in frames]) is None

@@ -25,6 +25,7 @@ from coach.coaching.engine import Engine, finite_or_none
 from coach.coaching.observe import Observation, measure_back
 from coach.coaching.recorder import Recorder
 from coach.lab.groundtruth import load_groundtruth
+from coach.lab.responses import OUTCOMES, describe, fault_responses, pooled_responses
 from coach.measure import geometry
 from coach.measure.measures import BY_NAME as MEASURE_SPECS
 from coach.measure.measures import RECORDED
@@ -240,6 +241,9 @@ def score(gt: dict, records: list[dict], holds: list[dict]) -> dict:
         out["flex"] = flex
     if n and all("shown" in r for r in records[:n]):
         out["told"] = told_seconds(gt["frames"][:n], records[:n], float(gt.get("fps") or 15.0))
+    responses = fault_responses(gt, records[:n]) if "exercise" in gt else None
+    if responses is not None:
+        out["responses"] = responses
     return out
 
 
@@ -409,6 +413,8 @@ def pooled(results: list[dict], engine: str) -> dict:
     if any("told" in r[engine] for r in results):
         total["told"] = {c: {k: sum(r[engine].get("told", {}).get(c, {}).get(k, 0.0) for r in results)
                              for k in ("right", "wrong")} for c in CHECKS}
+    if any("responses" in r[engine] for r in results):
+        total["responses"] = pooled_responses([r[engine].get("responses") for r in results])
     return total
 
 
@@ -470,6 +476,9 @@ def format_report(results: list[dict]) -> str:
         if "told" in t:
             lines.append(f"[{engine}] corrections told (s, right / wrong, after the hysteresis): " + "  ".join(
                 f"{c} {v['right']:.1f} / {v['wrong']:.1f}" for c, v in t["told"].items() if v["right"] or v["wrong"]))
+        if t.get("responses"):
+            lines.append(f"[{engine}] faults arising mid-hold, confirmed from the moment the truth passes the "
+                         f"threshold (coach.lab.responses): {describe(t['responses'])}")
     return "\n".join(lines)
 
 
@@ -499,6 +508,15 @@ def format_targets(results: list[dict], engine: str = "coach") -> str:
         worst = min(back, key=lambda x: x[1])
         row(f"lowest clip hip_hinge F1 ({worst[0][:20]})", worst[1], ">= 0.9", worst[1] >= 0.9)
     row("hold time on a rounded back or bent knee (s)", t["faulty_hold_s"], "0", t["faulty_hold_s"] == 0)
+    responses = t.get("responses", {})
+    if "hip_hinge" in responses:
+        r = responses["hip_hinge"]
+        share = r["within"] / max(1, sum(r[k] for k in OUTCOMES))
+        row("mid-hold roundings shown within 1 s (share)", share, "1", share >= 1.0)
+    if "knee_extension" in responses:
+        r = responses["knee_extension"]
+        share = (r["within"] + r["late"]) / max(1, sum(r[k] for k in OUTCOMES))
+        row("mid-hold knee bends caught (share)", share, ">= 0.95", share >= 0.95)
     row("holds missed", h["truth"] - h["matched"], "0", h["truth"] == h["matched"])
     row("holds extra", h["extra"], "0", h["extra"] == 0)
     row("hold start error, max (s)", h["start_max"], "<= 1", not h["start_max"] > 1.0)
