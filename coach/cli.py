@@ -373,6 +373,25 @@ def corpus_build(out: Path | None, keep_video: bool, no_render: bool, names: tup
     click.echo(f"added {added} clip(s)")
 
 
+@corpus.command("crops")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Clips re-rendered at once (default: this machine's cores).")
+def corpus_crops(out: Path | None, workers: int | None) -> None:
+    """Keep the trunk's mask per frame beside every stored seated clip (re-rendered once; resumable)."""
+    import subprocess
+
+    from coach.batch.pool import default_workers
+    from coach.lab.corpus import CORPUS_DIR
+    from coach.lab.crops import build_crops
+
+    try:
+        done = build_crops(out or CORPUS_DIR, workers=workers or default_workers(), log=click.echo)
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        raise CoachError(str(exc)) from None
+    click.echo(f"cropped {done} clip(s)")
+
+
 @corpus.command("status")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
 def corpus_status(out: Path | None) -> None:

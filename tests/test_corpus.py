@@ -195,3 +195,50 @@ def test_the_report_breaks_down_by_which_leg_faces_the_camera() -> None:
     assert conditions({**base, "camera": {"side": "near"}})["stretched leg"] == "near side"
     assert "stretched leg" not in conditions({**base, "camera": {}})  # a hand-scripted clip says nothing
     assert {c.camera.side for c in corpus.corpus_clips()} == {"near", "far"}
+
+
+def test_the_trunk_crop_shows_the_back_on_the_same_side_whichever_way_the_person_faces() -> None:
+    """coach.measure.silhouette.trunk_crop: the mask in the trunk's own frame, so a rounded
+    back is the same picture facing left or right, near or far, leaning or not."""
+    from coach.measure.silhouette import CROP_SHAPE, trunk_crop
+
+    rows, cols = CROP_SHAPE
+    right = slice(cols // 2 + 4, cols)  # the back side of the crop
+    mid = slice(rows // 3, 2 * rows // 3)  # around mid-chord
+    crops = {}
+    for facing in (1, -1):
+        for bulge in (0.0, 35.0):
+            xy, _, _ = seated_person(30, facing=facing)
+            if facing == -1:
+                xy = xy + [150.0, 0.0]
+            mask = _torso_mask(xy, bulge)
+            if facing == -1:  # _torso_mask puts the back to image-left: mirror it for this facing
+                mask = _torso_mask(xy * [-1, 1] + [640, 0], bulge)[:, ::-1].copy()
+            crops[facing, bulge] = trunk_crop(mask, xy).astype(float) / 255
+    for facing in (1, -1):
+        assert crops[facing, 35.0][mid, right].sum() > crops[facing, 0.0][mid, right].sum() + 5
+    assert np.abs(crops[1, 35.0] - crops[-1, 35.0]).mean() < 0.05
+    assert trunk_crop(None, xy) is None
+
+
+def test_the_crops_are_kept_beside_each_seated_clip_without_touching_it(tmp_path: Path) -> None:
+    """`coach corpus crops` with the stand-in renderer: the seated clip gets its re-render's
+    poses and trunk crops beside it, the lying one nothing, the stored files stay byte for
+    byte, the videos go, and a second run does nothing."""
+    from coach.lab.corpus import build
+    from coach.lab.crops import build_crops, load_crops, seated
+
+    fake, names = fake_renderer(tmp_path)
+    out, render = tmp_path / "out", tmp_path / "render"
+    assert build(out, render, fake, names=names, log=lambda _: None) == 2
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    lines: list[str] = []
+    assert build_crops(out, render, fake, workers=1, log=lines.append) == sum(map(seated, names)) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before
+    name = next(n for n in names if seated(n))
+    crops = load_crops(out, name)
+    assert crops is not None and crops.crops.shape[0] == len(crops.t) == len(load_poses(out / f"{name}.npz").t)
+    assert crops.crops.max() == 255 and "within 0.0 px" in lines[0]  # the same video: the same landmarks
+    assert load_crops(out, next(n for n in names if not seated(n))) is None
+    assert not list(render.iterdir())
+    assert build_crops(out, render, fake, workers=1, log=lines.append) == 0

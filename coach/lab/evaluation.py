@@ -29,7 +29,7 @@ from coach.lab.responses import OUTCOMES, describe, fault_responses, pooled_resp
 from coach.measure import geometry
 from coach.measure.measures import BY_NAME as MEASURE_SPECS
 from coach.measure.measures import RECORDED
-from coach.measure.silhouette import N_FEATURES, back_features
+from coach.measure.silhouette import CROP_SHAPE, N_FEATURES, back_features, trunk_crop
 from coach.params import BackParams, CoachParams, HipParams, KneeParams
 from coach.pose.estimator import Pose, PoseEstimator
 from coach.pose.video import read_frames
@@ -61,6 +61,8 @@ class ClipPoses:
     height: int
     # (T, silhouette.N_FEATURES) what the mask says about the back (seated), NaN otherwise
     features: np.ndarray | None = None
+    # (T, *silhouette.CROP_SHAPE) uint8 trunk crops of the mask (coach.lab.crops), zeros where none
+    crops: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
@@ -83,9 +85,10 @@ def save_poses(path: Path, poses: ClipPoses, dtype: type = np.float64) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part.npz")
     features = poses.features if poses.features is not None else np.full((len(poses.t), N_FEATURES), np.nan)
+    extra = {} if poses.crops is None else {"crops": poses.crops.astype(np.uint8)}
     np.savez_compressed(tmp, t=poses.t, xy=poses.xy.astype(dtype), visibility=poses.visibility.astype(dtype),
                         z=poses.z.astype(dtype), back_raw=poses.back_raw.astype(dtype),
-                        features=features.astype(dtype), width=poses.width, height=poses.height)
+                        features=features.astype(dtype), width=poses.width, height=poses.height, **extra)
     tmp.replace(path)  # a killed build never leaves half a file under the real name
 
 
@@ -93,19 +96,22 @@ def load_poses(path: Path) -> ClipPoses:
     d = np.load(path)
     f64 = lambda k: np.asarray(d[k], dtype=float)  # noqa: E731
     return ClipPoses(f64("t"), f64("xy"), f64("visibility"), f64("z"), f64("back_raw"), int(d["width"]),
-                     int(d["height"]), f64("features") if "features" in d else None)
+                     int(d["height"]), f64("features") if "features" in d else None,
+                     np.asarray(d["crops"], np.uint8) if "crops" in d else None)
 
 
-def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path | None = None) -> ClipPoses:
-    """Run MediaPipe (with the segmentation mask) over a clip, or load the cached result."""
+def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path | None = None,
+                  crops: bool = False) -> ClipPoses:
+    """Run MediaPipe (with the segmentation mask) over a clip, or load the cached result;
+    ``crops``: keep the trunk crop of every seated frame too (coach.lab.crops; not cached)."""
     cache_file = None
     if cache is not None:
         digest = hashlib.sha256(video.read_bytes()).hexdigest()[:16]
         cache_file = cache / f"{video.stem}.{model}.{digest}.v2.npz"
-        if cache_file.exists():
+        if cache_file.exists() and not crops:
             return load_poses(cache_file)
     posture = get_stretch(exercise).posture
-    ts, xys, viss, zs, backs, feats = [], [], [], [], [], []
+    ts, xys, viss, zs, backs, feats, cuts = [], [], [], [], [], [], []
     width = height = 0
     with PoseEstimator(model, color="rgb", segmentation=posture == "seated") as estimator:
         for frame in read_frames(video, color="rgb"):
@@ -118,15 +124,19 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
                 zs.append(pose.z)
                 backs.append(measure_back(pose.xy, pose.mask, posture))  # what the live path measures
                 feats.append(back_features(pose.mask if posture == "seated" else None, pose.xy))
+                cut = trunk_crop(pose.mask, pose.xy) if crops and posture == "seated" else None
+                cuts.append(cut if cut is not None else np.zeros(CROP_SHAPE, np.uint8))
             else:
+                cuts.append(np.zeros(CROP_SHAPE, np.uint8))
                 xys.append(np.full((33, 2), np.nan))
                 viss.append(np.zeros(33))
                 zs.append(np.full(33, np.nan))
                 backs.append(math.nan)
                 feats.append(np.full(N_FEATURES, np.nan))
     poses = ClipPoses(np.array(ts), np.array(xys), np.array(viss), np.array(zs), np.array(backs), width, height,
-                      np.array(feats).reshape(len(ts), N_FEATURES))
-    if cache_file is not None:
+                      np.array(feats).reshape(len(ts), N_FEATURES),
+                      np.array(cuts, np.uint8).reshape(len(ts), *CROP_SHAPE) if crops else None)
+    if cache_file is not None and not crops:
         save_poses(cache_file, poses)
     return poses
 

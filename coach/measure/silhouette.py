@@ -83,3 +83,44 @@ def back_features(mask: np.ndarray | None, xy: np.ndarray) -> np.ndarray:
     out[len(PROFILE_U) + 2] = float((mask[ys, xs] >= 0.5).mean())
     out[len(PROFILE_U) + 3] = float(np.isfinite(depth).mean())
     return out
+
+
+# The trunk crop: the mask resampled in the trunk's own frame, so that every person, camera
+# distance, lean and facing gives the same picture of a back (rows from above the head, u =
+# CROP_U[1] chord lengths past the hip along the hip-shoulder chord, down to just below the
+# hip; columns from the belly side to the back side of the chord, back on the right). Kept
+# per frame in the corpus (coach.lab.crops), so a back model that reads the outline itself
+# can be trained without re-rendering (issue 21: the 17 features above do not carry a
+# rounding under loose fabric or hair).
+CROP_SHAPE = (40, 30)  # rows, columns
+CROP_U = (-0.2, 1.8)  # chord lengths along the chord, bottom and top rows
+CROP_V = (-0.75, 0.75)  # chord lengths across it, first (belly side) and last (back side) columns
+
+
+def trunk_crop(mask: np.ndarray | None, xy: np.ndarray) -> np.ndarray | None:
+    """(CROP_SHAPE) uint8 mask (0-255) of the trunk in its own frame, or None where the
+    trunk cannot be placed (no mask, a torso too small, the feet's direction unknown)."""
+    import cv2
+
+    if mask is None:
+        return None
+    hip, shoulder = geometry.mid_hip(xy), geometry.mid_shoulder(xy)
+    chord = shoulder - hip
+    length = float(np.hypot(*chord))
+    ankles = xy[[geometry.Landmark.LEFT_ANKLE, geometry.Landmark.RIGHT_ANKLE], 0].mean()
+    forward = float(np.sign(ankles - hip[0]))
+    if not np.isfinite(length) or length < MIN_CHORD_PX or forward == 0 or not np.isfinite(forward):
+        return None
+    along = chord / length
+    back = np.array([-along[1], along[0]])
+    if back[0] * forward > 0:  # as in back_features: the back normal points away from the feet
+        back = -back
+    rows, cols = CROP_SHAPE
+    du = (CROP_U[1] - CROP_U[0]) / (rows - 1) * length
+    dv = (CROP_V[1] - CROP_V[0]) / (cols - 1) * length
+    origin = hip + CROP_U[1] * length * along + CROP_V[0] * length * back  # row 0, column 0
+    # Crop (column, row) -> image point: origin + column * dv * back - row * du * along.
+    m = np.array([[dv * back[0], -du * along[0], origin[0]], [dv * back[1], -du * along[1], origin[1]]])
+    crop = cv2.warpAffine(np.asarray(mask, np.float32), m, (cols, rows), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return np.clip(np.rint(crop * 255.0), 0, 255).astype(np.uint8)
