@@ -242,3 +242,6 @@ def test_the_crops_are_kept_beside_each_seated_clip_without_touching_it(tmp_path
     assert load_crops(out, next(n for n in names if not seated(n))) is None
     assert not list(render.iterdir())
     assert build_crops(out, render, fake, workers=1, log=lines.append) == 0
+    from coach.lab.corpus import status
+
+    assert "trunk crops (coach corpus crops): 1 of 1 seated clips" in status(out)

@@ -202,6 +202,10 @@ def status(out_dir: Path = CORPUS_DIR) -> str:
     lines = [f"{out_dir}: {sum(r[0] for r in rows.values())} of {len(names)} clips stored, {size / 1e6:.1f} MB"]
     for split, (clips, frames, seconds) in rows.items():
         lines.append(f"  {split:10s} {clips:3d} clips {frames:6d} frames {seconds / 60:5.1f} min")
+    crops = [p for p in out_dir.glob("*.crops.npz")]
+    seated = sum("_seated-" in n and stored(out_dir, n) for n in names)
+    lines.append(f"  trunk crops (coach corpus crops): {len(crops)} of {seated} seated clips, "
+                 f"{sum(p.stat().st_size for p in crops) / 1e6:.1f} MB")
     return "\n".join(lines)
 
 
