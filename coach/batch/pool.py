@@ -27,6 +27,25 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# How often a worker checks that the batch that started it is still there (s).
+PARENT_POLL_S = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: a batch killed outright (SIGKILL, a closed terminal) cannot stop
+    its pool, whose workers would go on with the queued items for nobody; each worker leaves
+    within a second of its parent instead."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def run_each(fn: Callable[..., Any], items: list[Hashable], workers: int, args: tuple = (),
              done: Callable[[Hashable, Any, str | None], None] = lambda _i, _r, _e: None) -> None:
     """``fn(item, *args)`` for every item; ``done(item, result, None)`` as each returns, or
@@ -43,7 +62,8 @@ def run_each(fn: Callable[..., Any], items: list[Hashable], workers: int, args: 
     todo = list(items)
     while todo:
         retry = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                                 initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(fn, item, *args): item for item in todo}
             for future in as_completed(futures):
                 item = futures[future]
