@@ -392,6 +392,25 @@ def corpus_crops(out: Path | None, workers: int | None) -> None:
     click.echo(f"cropped {done} clip(s)")
 
 
+@corpus.command("probe-crops")
+@click.option("--corpus-dir", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
+@click.option("--components", default="0,16,32", show_default=True,
+              help="Crop principal components to try (0: the back model's inputs alone).")
+def corpus_probe_crops(corpus_dir: Path | None, components: str) -> None:
+    """Held out by train person: how well the back is read with and without the trunk crops."""
+    from coach.lab.corpus import CORPUS_DIR
+    from coach.lab.crop_probe import probe
+
+    try:
+        ks = tuple(int(k) for k in components.split(","))
+    except ValueError:
+        raise CoachError(f"--components takes numbers separated by commas, not {components!r}") from None
+    try:
+        probe(corpus_dir or CORPUS_DIR, ks, log=click.echo)
+    except ValueError as exc:
+        raise CoachError(str(exc)) from None
+
+
 @corpus.command("status")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: sample_videos/corpus.")
 def corpus_status(out: Path | None) -> None:
