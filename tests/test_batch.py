@@ -170,37 +170,53 @@ def test_a_kept_analysis_with_nobody_in_view_stays_an_error_row(tmp_path):
 
 def test_a_batch_killed_outright_takes_its_workers_with_it(tmp_path):
     """SIGKILL the batch itself (nothing can run in it to stop the pool): its workers leave
-    within seconds instead of going on with the queued items for nobody."""
+    within seconds, with the processes they started (a corpus clip's render), instead of going
+    on with the queued items for nobody."""
     script = tmp_path / "batch.py"
     script.write_text(
-        "import time\n"
+        "import subprocess, sys\n"
         "from coach.batch.pool import run_each\n"
         "def slow(item):\n"
-        "    time.sleep(60)\n"
+        "    subprocess.run([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
         "    return item\n"
         "if __name__ == '__main__':\n"
         "    run_each(slow, list(range(6)), 2)\n")
     proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
+    workers: list[int] = []
+    started: list[int] = []
     try:
         deadline = time.monotonic() + 60
-        workers: list[int] = []
         while time.monotonic() < deadline and len(workers) < 2:
             workers = [p for p in _children(proc.pid)
                        if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
             time.sleep(0.2)
         assert len(workers) == 2, "the pool did not start"
-        time.sleep(1.0)  # the workers have run their initializer
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(started) < 2:
+            started = [c for p in workers for c in _children(p)]  # the sleeps the workers started
+            time.sleep(0.2)
+        assert len(started) == 2, "the workers started nothing"
         proc.kill()
         proc.wait()
+        workers += started
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        while time.monotonic() < deadline and _alive(workers):
             time.sleep(0.2)
-        alive = [p for p in workers if Path(f"/proc/{p}").exists()
-                 and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
-        assert not alive, f"workers {alive} outlived their batch"
+        assert not _alive(workers), f"processes {_alive(workers)} outlived their batch"
     finally:
         if proc.poll() is None:
             proc.kill()
-        for p in workers:  # a failed run leaves nothing behind
-            if Path(f"/proc/{p}").exists():
-                os.kill(p, signal.SIGKILL)
+        for p in _alive(workers + started):  # a failed run leaves nothing behind
+            os.kill(p, signal.SIGKILL)
+
+
+def _alive(pids: list[int]) -> list[int]:
+    """The processes of ``pids`` still running (a zombie waiting for its reaper is not)."""
+    out = []
+    for p in pids:
+        try:
+            if Path(f"/proc/{p}/stat").read_text().split()[2] != "Z":
+                out.append(p)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return out

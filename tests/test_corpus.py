@@ -199,7 +199,8 @@ def test_the_report_breaks_down_by_which_leg_faces_the_camera() -> None:
 
 def test_the_trunk_crop_shows_the_back_on_the_same_side_whichever_way_the_person_faces() -> None:
     """coach.measure.silhouette.trunk_crop: the mask in the trunk's own frame, so a rounded
-    back is the same picture facing left or right, near or far, leaning or not."""
+    back (leaning 30 degrees here) is the same picture facing left or right, its bulge on the
+    crop's back side."""
     from coach.measure.silhouette import CROP_SHAPE, trunk_crop
 
     rows, cols = CROP_SHAPE
@@ -226,7 +227,8 @@ def test_the_crops_are_kept_beside_each_seated_clip_without_touching_it(tmp_path
     poses and trunk crops beside it, the lying one nothing, the stored files stay byte for
     byte, the videos go, and a second run does nothing."""
     from coach.lab.corpus import build
-    from coach.lab.crops import build_crops, load_crops, seated
+    from coach.lab.corpus import seated
+    from coach.lab.crops import build_crops, load_crops
 
     fake, names = fake_renderer(tmp_path)
     out, render = tmp_path / "out", tmp_path / "render"

@@ -115,10 +115,10 @@ def test_a_fault_arising_mid_hold_is_timed_from_where_the_truth_passes_the_thres
     from coach.lab.responses import describe, fault_responses, pooled_responses
 
     fps = 10
-    # Episode 1: frames 10-29 (passes 20 at frame 10), episode 2: frames 40-43; frames 54-57
-    # pass 20 but never reach a clear fault (30): no episode.
-    spine = [5.0] * 10 + [22.0, 25.0] + [35.0] * 18 + [5.0] * 10 + [25.0, 32.0, 32.0, 32.0] + [5.0] * 10 \
-        + [23.0, 25.0, 25.0, 25.0] + [5.0] * 5
+    # Episode 1: frames 10-29 (passes 20 at frame 10), episode 2: frames 40-45; frames 56-61
+    # pass 20 but never reach a clear fault (30), and 67-69 last 0.3 s: no episode.
+    spine = [5.0] * 10 + [22.0, 25.0] + [35.0] * 18 + [5.0] * 10 + [25.0] + [32.0] * 5 + [5.0] * 10 \
+        + [23.0] + [25.0] * 5 + [5.0] * 5 + [35.0] * 3 + [5.0] * 5
     frames = [{"t": i / fps, "phase": "holding", "in_frame": True, "spine_flexion": s, "trunk_inclination": 30.0,
                "knee_angle": 178.0,
                "labels": {"hip_hinge": "fault" if s >= 30 else "unsure" if s >= 10 else "ok",
@@ -133,16 +133,19 @@ def test_a_fault_arising_mid_hold_is_timed_from_where_the_truth_passes_the_thres
     def outcome(tally: dict) -> tuple[int, int, int, int]:
         return tally["within"], tally["late"], tally["unread"], tally["missed"]
 
-    got = fault_responses(gt, records({16, 17, 43, 55}))["hip_hinge"]
+    got = fault_responses(gt, records({16, 17, 43, 58, 68}))["hip_hinge"]
     assert outcome(got) == (2, 0, 0, 0)
     assert got["delays"] == pytest.approx([0.6, 0.3])
-    late = fault_responses(gt, records({25}, set(range(40, 44))))["hip_hinge"]
+    late = fault_responses(gt, records({25}, set(range(40, 46))))["hip_hinge"]
     assert outcome(late) == (0, 1, 1, 0) and late["delays"] == pytest.approx([1.5])
+    # Confirmed 0.8 s after episode 2's onset, after the truth has come back: still its response.
+    assert fault_responses(gt, records({48}))["hip_hinge"]["delays"] == pytest.approx([0.8])
     assert outcome(fault_responses(gt, records({35}))["hip_hinge"]) == (0, 0, 0, 2)  # confirmed between episodes
     total = pooled_responses([fault_responses(gt, records({16, 41})), None,
                               fault_responses(gt, records(set(), set(range(len(frames)))))])
     assert outcome(total["hip_hinge"]) == (2, 0, 2, 0)
     assert "2 of 4 within 1 s" in describe(total)
+    assert "delay" not in describe(fault_responses(gt, records(set())))  # nothing confirmed: no delays to give
     # Outside the hold, or from an engine without a hysteresis, nothing is counted.
     resting = {**gt, "frames": [{**f, "phase": "rest"} for f in frames]}
     assert fault_responses(resting, records(set())) == {}

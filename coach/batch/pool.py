@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -34,13 +35,19 @@ PARENT_POLL_S = 1.0
 def _exit_with_parent(parent: int) -> None:
     """Worker initializer: a batch killed outright (SIGKILL, a closed terminal) cannot stop
     its pool, whose workers would go on with the queued items for nobody; each worker leaves
-    within a second of its parent instead."""
+    within a second of its parent instead, with what it started (a corpus clip's render is a
+    process of its own: the worker leads a process group, which its children join)."""
     import threading
     import time
+
+    if hasattr(os, "setpgrp"):  # POSIX; elsewhere the worker alone leaves
+        os.setpgrp()
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL_S)
+        if hasattr(os, "killpg"):
+            os.killpg(os.getpgrp(), signal.SIGKILL)  # the worker and its children
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

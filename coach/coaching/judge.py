@@ -81,7 +81,10 @@ class Judge:
             hysteresis = self._hysteresis[name]
             if hysteresis.update(status, t):
                 confirmed.append(name)
-            told = name in confirmed and correcting
+            # While in_frame is a fault the person is told what to change so the coach can see
+            # them (turn round, come into view); a bounce read meanwhile is judged and blocks the
+            # timer, but is not told over that, nor recorded as a warning of a turn being made.
+            told = name in confirmed and correcting and (name == "in_frame" or statuses.get("in_frame") != FAULT)
             if told and name not in self._open:
                 events.append(self._open_warning(name, t, side))
             elif not told and name in self._open:

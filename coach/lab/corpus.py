@@ -40,6 +40,11 @@ def corpus_names() -> list[str]:
     return [clip.name for clip in spec.CLIPS]
 
 
+def seated(name: str) -> bool:
+    """A clip of a seated stretch (the only ones whose back is judged)."""
+    return "_seated-" in name
+
+
 def stored(out_dir: Path, name: str) -> bool:
     return (out_dir / f"{name}.npz").exists() and (out_dir / f"{name}.json.gz").exists()
 
@@ -202,9 +207,9 @@ def status(out_dir: Path = CORPUS_DIR) -> str:
     lines = [f"{out_dir}: {sum(r[0] for r in rows.values())} of {len(names)} clips stored, {size / 1e6:.1f} MB"]
     for split, (clips, frames, seconds) in rows.items():
         lines.append(f"  {split:10s} {clips:3d} clips {frames:6d} frames {seconds / 60:5.1f} min")
-    crops = [p for p in out_dir.glob("*.crops.npz")]
-    seated = sum("_seated-" in n and stored(out_dir, n) for n in names)
-    lines.append(f"  trunk crops (coach corpus crops): {len(crops)} of {seated} seated clips, "
+    sitting = [n for n in names if seated(n) and stored(out_dir, n)]
+    crops = [out_dir / f"{n}.crops.npz" for n in sitting if (out_dir / f"{n}.crops.npz").exists()]
+    lines.append(f"  trunk crops (coach corpus crops): {len(crops)} of {len(sitting)} seated clips, "
                  f"{sum(p.stat().st_size for p in crops) / 1e6:.1f} MB")
     return "\n".join(lines)
 

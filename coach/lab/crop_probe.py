@@ -27,9 +27,10 @@ import numpy as np
 from coach.coaching.engine import Engine
 from coach.lab import train as T
 from coach.lab.corpus import CORPUS_DIR, corpus_names
-from coach.lab.crops import crops_path, load_crops, seated
-from coach.lab.evaluation import TODAY
-from coach.measure.learned import back_inputs
+from coach.lab.corpus import seated
+from coach.lab.crops import crops_path, load_crops
+from coach.lab.evaluation import TODAY, conditions
+from coach.measure.learned import BACK_REQUIRED, back_inputs
 from coach.params import BackParams
 from coach.rules.stretches import get_stretch
 
@@ -57,24 +58,28 @@ def clip_rows(out_dir: Path, name: str, params: BackParams = BackParams()) -> li
                     params=TODAY)
     frames = truth["frames"][: len(poses.t)]
     upright: deque[tuple[float, np.ndarray]] = deque()
-    top = (truth.get("wardrobe") or {}).get("top", "tight")
+    top = conditions(truth)["clothing"]
     out = []
     for i, obs in enumerate(poses.observations()):
         frame = engine.update(obs)
         f = frames[i]
-        if frame.xy is None or not f["in_frame"] or obs.back_features is None or f.get("spine_flexion") is None:
+        # A frame whose trunk could not be placed has no crop (zeros) and no silhouette features.
+        if frame.xy is None or not f["in_frame"] or not np.isfinite(obs.back_features).any():
             continue
         crop = poses.crops[i].astype(np.float32).ravel() / 255
-        lean = frame.measures.get("trunk_inclination", math.nan)
-        if math.isfinite(lean) and abs(lean) < params.upright_below_deg and frame.phase in ("setup", "positioning",
-                                                                                               "rest"):
-            upright.append((obs.t, crop))
         while upright and upright[0][0] < obs.t - params.baseline_s:
             upright.popleft()
         enough = upright and upright[-1][0] - upright[0][0] >= params.baseline_min_s
         base = np.median(np.stack([c for _, c in upright]), axis=0) if enough else None
-        out.append((back_inputs(obs.back_features, frame.xy, frame.side, engine.back.profile_baseline), crop,
-                    crop - base if base is not None else np.full(crop.shape, np.nan), f["spine_flexion"],
+        lean = frame.measures.get("trunk_inclination", math.nan)
+        if math.isfinite(lean) and abs(lean) < params.upright_below_deg and frame.phase in ("setup", "positioning",
+                                                                                               "rest"):
+            upright.append((obs.t, crop))
+        x = back_inputs(obs.back_features, frame.xy, frame.side, engine.back.profile_baseline)
+        # The rows `coach corpus train` fits on: the back model's required inputs and a truth.
+        if f.get("spine_flexion") is None or not np.isfinite(x[list(BACK_REQUIRED)]).all():
+            continue
+        out.append((x, crop, crop - base if base is not None else np.full(crop.shape, np.nan), f["spine_flexion"],
                     f["labels"]["hip_hinge"], truth["subject"]["name"], top))
     return out
 

@@ -21,17 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.lab.corpus import CORPUS_DIR, RENDER_DIR, RENDER_PYTHON, _render, _require_render_env, corpus_names, stored
-from coach.lab.evaluation import ClipPoses, extract_poses, load_poses, save_poses
+from coach.lab.corpus import CORPUS_DIR, REPO, RENDER_PYTHON, _render, _require_render_env, corpus_names, seated, stored
+from coach.lab.evaluation import ClipPoses, conditions, extract_poses, load_poses, save_poses
+
+# Its own render folder: `coach corpus build --keep-video` keeps its videos in data/corpus-render,
+# and a crops build deletes each video it made once cropped.
+CROPS_RENDER_DIR = REPO / "data" / "crops-render"
 
 
 def crops_path(out_dir: Path, name: str) -> Path:
     return out_dir / f"{name}.crops.npz"
-
-
-def seated(name: str) -> bool:
-    """The back is judged seated only; lying clips need no crops."""
-    return "_seated-" in name
 
 
 def store_crops(out_dir: Path, name: str, video: Path) -> float:
@@ -55,9 +54,8 @@ def store_crops(out_dir: Path, name: str, video: Path) -> float:
 
 def _dressed(out_dir: Path, name: str) -> bool:
     """The clip's person wears something over a tight top, or long hair (issue 21's takes)."""
-    truth = json.loads(gzip.open(out_dir / f"{name}.json.gz").read())
-    wardrobe = truth.get("wardrobe") or {}
-    return wardrobe.get("top", "tight") != "tight" or wardrobe.get("hair", "short") not in ("short", "ponytail")
+    worn = conditions(json.loads(gzip.open(out_dir / f"{name}.json.gz").read()))
+    return worn["clothing"] != "tight" or worn["hair"] not in ("short", "ponytail")
 
 
 def load_crops(out_dir: Path, name: str) -> ClipPoses | None:
@@ -82,7 +80,7 @@ def _crop_clip(name: str, out_dir: Path, render_dir: Path, render_python: Path) 
     return True, f"{name}: crops stored (the re-render's landmarks within {diff:.1f} px of the stored clip's)"
 
 
-def build_crops(out_dir: Path = CORPUS_DIR, render_dir: Path = RENDER_DIR, render_python: Path = RENDER_PYTHON,
+def build_crops(out_dir: Path = CORPUS_DIR, render_dir: Path = CROPS_RENDER_DIR, render_python: Path = RENDER_PYTHON,
                 workers: int = 1, log: Callable[[str], None] = print) -> int:
     """Crops for every stored seated clip without them, a clip per worker; returns how many
     clips were done (a clip whose re-render is not the stored one is reported, not stored)."""

@@ -6,50 +6,50 @@ mid-hold is caught at once or only seconds later. Here every **fault episode** i
 hold frames (ground-truth phase ``holding``) where the true measure is past SPEC's threshold
 (spine flexion >= 20 while leaning, a knee below 165, or the stretch's own), kept only if the
 labels call part of it a clear fault (the labels' band around the threshold is ``unsure``).
-Its onset is the run's first frame, where the truth passes the threshold: the person's
-0.5 s hysteresis counts against the coach. The response is the first frame from the onset on
-where the coach has **confirmed** the fault (past its hysteresis: told as a correction, or
-holding the timer back); the episode is then
+Its onset is the run's first frame, where the truth passes the threshold: SPEC's 0.5 s
+hysteresis counts against the coach, and a run shorter than it is no episode (SPEC shows no
+fault that brief). The response is the first frame from the onset on, until the run ends or
+RESPONSE_S has passed (whichever is later), where the coach has **confirmed** the fault
+(past its hysteresis: told as a correction, or holding the timer back); the episode is then
 
 - ``within`` RESPONSE_S of its onset, or ``late``;
 - ``unread`` if the coach never confirmed it and said ``unknown`` in most of its frames (the
   cue then asks for what would let it see: honest, but not a correction);
-- ``missed`` if the coach never confirmed it and mostly said ``ok``.
+- ``missed`` otherwise: never confirmed, and judged in most of its frames.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from coach.params import BackParams
 from coach.rules.stretches import get_stretch
 from coach.rules.verdicts import FAULT, UNKNOWN
 
 RESPONSE_S = 1.0  # issue 21: shown within 1 s of passing the threshold
+SHORTEST_S = 0.5  # SPEC checks: a fault is shown after 0.5 s; a briefer one is not to be shown
+LEANING_FROM = 10.0  # SPEC holds: seated, leaning from trunk_inclination 10 (as the ground truth's holds)
 OUTCOMES = ("within", "late", "unread", "missed")
 
 
 def _past_threshold(frame: dict, check: str, threshold: float) -> bool:
     if check == "hip_hinge":
         spine, lean = frame.get("spine_flexion"), frame.get("trunk_inclination")
-        return (spine is not None and lean is not None and spine >= threshold
-                and lean >= BackParams().upright_below_deg)
+        return spine is not None and lean is not None and spine >= threshold and lean >= LEANING_FROM
     knee = frame.get("knee_angle")
     return knee is not None and knee < threshold
 
 
 def episodes(frames: list[dict], check: str, threshold: float) -> list[tuple[int, int]]:
-    """(first, last) frame indices of each hold-time run past the threshold that the labels
-    call a fault somewhere."""
+    """(first, last) frame indices of each hold-time run past the threshold, lasting at least
+    SHORTEST_S, that the labels call a fault somewhere."""
     out, start = [], None
     for i, f in enumerate([*frames, {}]):
         past = f.get("phase") == "holding" and bool(f.get("in_frame", True)) and _past_threshold(f, check, threshold)
         if past and start is None:
             start = i
         elif not past and start is not None:
-            if any(frames[j]["labels"].get(check) == FAULT for j in range(start, i)):
+            lasted = frames[i]["t"] - frames[start]["t"] if i < len(frames) else frames[-1]["t"] - frames[start]["t"]
+            if lasted >= SHORTEST_S and any(frames[j]["labels"].get(check) == FAULT for j in range(start, i)):
                 out.append((start, i - 1))
             start = None
     return out
@@ -70,7 +70,10 @@ def fault_responses(gt: dict, records: list[dict]) -> dict[str, dict] | None:
         tally: dict = {k: 0 for k in OUTCOMES} | {"delays": []}
         for first, last in episodes(frames, check, stretch.threshold(check)):
             onset = frames[first]["t"]
-            hit = next((records[i]["t"] for i in range(first, last + 1) if check in records[i]["confirmed"]), None)
+            until = last
+            while until + 1 < len(records) and records[until + 1]["t"] <= onset + RESPONSE_S:
+                until += 1
+            hit = next((records[i]["t"] for i in range(first, until + 1) if check in records[i]["confirmed"]), None)
             if hit is not None:
                 delay = max(0.0, hit - onset)
                 tally["delays"].append(delay)
@@ -100,7 +103,8 @@ def describe(total: dict[str, dict]) -> str:
     parts = []
     for check, t in total.items():
         n = sum(t[k] for k in OUTCOMES)
-        d = np.array(t["delays"]) if t["delays"] else np.array([math.nan])
-        parts.append(f"{check} {t['within']} of {n} within {RESPONSE_S:g} s (delay median {np.median(d):.2f}, "
-                     f"max {np.max(d):.2f} s), {t['late']} later, {t['unread']} said unreadable, {t['missed']} missed")
+        delays = (f" (delay median {np.median(t['delays']):.2f}, max {np.max(t['delays']):.2f} s)"
+                  if t["delays"] else "")
+        parts.append(f"{check} {t['within']} of {n} within {RESPONSE_S:g} s{delays}, {t['late']} later, "
+                     f"{t['unread']} said unreadable, {t['missed']} missed")
     return "; ".join(parts)

@@ -52,23 +52,32 @@ def _rays(mask: np.ndarray, origins: np.ndarray, normal: np.ndarray, length: flo
     return depth, soft
 
 
-def back_features(mask: np.ndarray | None, xy: np.ndarray) -> np.ndarray:
-    """The feature vector of ``FEATURE_NAMES`` for one frame; all NaN when it cannot be read
-    (no mask, a torso too small, the feet's direction unknown)."""
-    out = np.full(N_FEATURES, np.nan)
-    if mask is None:
-        return out
+def _trunk_frame(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray] | None:
+    """The trunk's own frame: the mid-hip, the hip-shoulder chord, its length (px), its unit
+    direction and the unit normal toward the back (away from the feet); None where it cannot
+    be placed (a torso too small, the feet's direction unknown)."""
     hip, shoulder = geometry.mid_hip(xy), geometry.mid_shoulder(xy)
     chord = shoulder - hip
     length = float(np.hypot(*chord))
     ankles = xy[[geometry.Landmark.LEFT_ANKLE, geometry.Landmark.RIGHT_ANKLE], 0].mean()
     forward = float(np.sign(ankles - hip[0]))
     if not np.isfinite(length) or length < MIN_CHORD_PX or forward == 0 or not np.isfinite(forward):
-        return out
+        return None
     along = chord / length
     normal = np.array([-along[1], along[0]])
     if normal[0] * forward > 0:  # the back normal points away from the feet
         normal = -normal
+    return hip, chord, length, along, normal
+
+
+def back_features(mask: np.ndarray | None, xy: np.ndarray) -> np.ndarray:
+    """The feature vector of ``FEATURE_NAMES`` for one frame; all NaN when it cannot be read
+    (no mask, a torso too small, the feet's direction unknown)."""
+    out = np.full(N_FEATURES, np.nan)
+    frame = _trunk_frame(xy) if mask is not None else None
+    if frame is None:
+        return out
+    hip, chord, length, along, normal = frame
     origins = hip + (PROFILE_U * length)[:, None] * along
     depth, soft = _rays(mask, origins, normal, length)
     front, _ = _rays(mask, (hip + 0.5 * chord)[None, :], -normal, length)
@@ -102,19 +111,10 @@ def trunk_crop(mask: np.ndarray | None, xy: np.ndarray) -> np.ndarray | None:
     trunk cannot be placed (no mask, a torso too small, the feet's direction unknown)."""
     import cv2
 
-    if mask is None:
+    frame = _trunk_frame(xy) if mask is not None else None
+    if frame is None:
         return None
-    hip, shoulder = geometry.mid_hip(xy), geometry.mid_shoulder(xy)
-    chord = shoulder - hip
-    length = float(np.hypot(*chord))
-    ankles = xy[[geometry.Landmark.LEFT_ANKLE, geometry.Landmark.RIGHT_ANKLE], 0].mean()
-    forward = float(np.sign(ankles - hip[0]))
-    if not np.isfinite(length) or length < MIN_CHORD_PX or forward == 0 or not np.isfinite(forward):
-        return None
-    along = chord / length
-    back = np.array([-along[1], along[0]])
-    if back[0] * forward > 0:  # as in back_features: the back normal points away from the feet
-        back = -back
+    hip, _, length, along, back = frame
     rows, cols = CROP_SHAPE
     du = (CROP_U[1] - CROP_U[0]) / (rows - 1) * length
     dv = (CROP_V[1] - CROP_V[0]) / (cols - 1) * length
