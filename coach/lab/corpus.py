@@ -172,10 +172,14 @@ def _build_pooled(todo: list[str], names: list[str], out_dir: Path, render_dir: 
     return added
 
 
-def load_clip(out_dir: Path, name: str) -> tuple[dict, ClipPoses]:
+def read_truth(out_dir: Path, name: str) -> dict:
+    """A stored clip's ground truth (gzipped JSON), checked against the schema."""
     with gzip.open(out_dir / f"{name}.json.gz", "rt") as fh:
-        truth = validate_groundtruth(json.load(fh), f"{name}.json.gz")
-    return truth, load_poses(out_dir / f"{name}.npz")
+        return validate_groundtruth(json.load(fh), f"{name}.json.gz")
+
+
+def load_clip(out_dir: Path, name: str) -> tuple[dict, ClipPoses]:
+    return read_truth(out_dir, name), load_poses(out_dir / f"{name}.npz")
 
 
 def load_corpus(out_dir: Path = CORPUS_DIR, split: str | None = None) -> Iterator[tuple[dict, ClipPoses]]:

@@ -14,8 +14,6 @@ and the share of frames read within 10 degrees (what the back's confidence gate 
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 from collections import deque
 from collections.abc import Callable
@@ -26,8 +24,7 @@ import numpy as np
 
 from coach.coaching.engine import Engine
 from coach.lab import train as T
-from coach.lab.corpus import CORPUS_DIR, corpus_names
-from coach.lab.corpus import seated
+from coach.lab.corpus import CORPUS_DIR, corpus_names, read_truth, seated
 from coach.lab.crops import crops_path, load_crops
 from coach.lab.evaluation import TODAY, conditions
 from coach.measure.learned import BACK_REQUIRED, back_inputs
@@ -50,7 +47,7 @@ class CropRows:
 
 def clip_rows(out_dir: Path, name: str, params: BackParams = BackParams()) -> list[tuple]:
     """One clip's frames as (inputs, crop, crop vs upright, truth, label, person, top)."""
-    truth = json.loads(gzip.open(out_dir / f"{name}.json.gz").read())
+    truth = read_truth(out_dir, name)
     poses = load_crops(out_dir, name)
     if poses is None or poses.crops is None:
         return []
@@ -90,7 +87,7 @@ def gather(out_dir: Path = CORPUS_DIR) -> CropRows:
     for name in corpus_names():
         if not (seated(name) and crops_path(out_dir, name).exists()):
             continue
-        truth = json.loads(gzip.open(out_dir / f"{name}.json.gz").read())
+        truth = read_truth(out_dir, name)
         if truth.get("split") == "train":
             rows += clip_rows(out_dir, name)[:: T.STRIDE]
     if not rows:

@@ -14,14 +14,22 @@ clip is done once its crops file exists.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from coach.lab.corpus import CORPUS_DIR, REPO, RENDER_PYTHON, _render, _require_render_env, corpus_names, seated, stored
+from coach.lab.corpus import (
+    CORPUS_DIR,
+    REPO,
+    RENDER_PYTHON,
+    _render,
+    _require_render_env,
+    corpus_names,
+    read_truth,
+    seated,
+    stored,
+)
 from coach.lab.evaluation import ClipPoses, conditions, extract_poses, load_poses, save_poses
 
 # Its own render folder: `coach corpus build --keep-video` keeps its videos in data/corpus-render,
@@ -41,7 +49,7 @@ def store_crops(out_dir: Path, name: str, video: Path) -> float:
     way it does now, so a re-render is not their stored frames (body13-1: up to 70 px apart):
     the crops file keeps the re-render's own landmarks, depths, features and crops together,
     a consistent clip of today's renderer that a model of the outline trains on as a whole."""
-    truth = json.loads(gzip.open(out_dir / f"{name}.json.gz").read())
+    truth = read_truth(out_dir, name)
     poses = extract_poses(video, truth["exercise"], crops=True)
     stored_poses = load_poses(out_dir / f"{name}.npz")
     if len(poses.t) != len(stored_poses.t):
@@ -54,7 +62,7 @@ def store_crops(out_dir: Path, name: str, video: Path) -> float:
 
 def _dressed(out_dir: Path, name: str) -> bool:
     """The clip's person wears something over a tight top, or long hair (issue 21's takes)."""
-    worn = conditions(json.loads(gzip.open(out_dir / f"{name}.json.gz").read()))
+    worn = conditions(read_truth(out_dir, name))
     return worn["clothing"] != "tight" or worn["hair"] not in ("short", "ponytail")
 
 
