@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 LOST_TWICE = "the worker on it died twice (killed, or out of memory)"
@@ -32,22 +33,31 @@ def default_workers() -> int:
 PARENT_POLL_S = 1.0
 
 
+def _kill_children() -> None:
+    """SIGKILL the processes this one started (a corpus clip's render). Read from Linux's
+    /proc; elsewhere there is nothing to read and the worker leaves alone. Not a process group
+    of the worker's own: Ctrl+C in a terminal must still reach the workers with the batch."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = stat.read_text().rsplit(")", 1)[1].split()[1]  # after the command: state, ppid
+            if ppid == me:
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+
+
 def _exit_with_parent(parent: int) -> None:
     """Worker initializer: a batch killed outright (SIGKILL, a closed terminal) cannot stop
     its pool, whose workers would go on with the queued items for nobody; each worker leaves
-    within a second of its parent instead, with what it started (a corpus clip's render is a
-    process of its own: the worker leads a process group, which its children join)."""
+    within a second of its parent instead, with what it started."""
     import threading
     import time
-
-    if hasattr(os, "setpgrp"):  # POSIX; elsewhere the worker alone leaves
-        os.setpgrp()
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL_S)
-        if hasattr(os, "killpg"):
-            os.killpg(os.getpgrp(), signal.SIGKILL)  # the worker and its children
+        _kill_children()
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
