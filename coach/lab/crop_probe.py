@@ -117,10 +117,7 @@ def held_out(rows: CropRows, k: int) -> np.ndarray:
         if k:
             parts += [_components(rows.crop, ~held, k), _components(rows.vs_upright, ~held, k)]
         x = np.concatenate(parts, axis=1)
-        z, mean, scale = T._standardise(x[~held])
-        zh = (np.where(np.isfinite(x[held]), x[held], mean) - mean) / scale
-        w1, b1, w2, b2 = T.mlp(z, rows.y[~held], DECAY)
-        pred[held] = np.tanh(zh @ w1 + b1) @ w2 + b2
+        pred[held] = T.fit_predict(x[~held], rows.y[~held], x[held], DECAY, "mlp")
     return pred
 
 

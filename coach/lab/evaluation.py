@@ -124,10 +124,12 @@ def extract_poses(video: Path, exercise: str, model: str = "full", cache: Path |
                 zs.append(pose.z)
                 backs.append(measure_back(pose.xy, pose.mask, posture))  # what the live path measures
                 feats.append(back_features(pose.mask if posture == "seated" else None, pose.xy))
-                cut = trunk_crop(pose.mask, pose.xy) if crops and posture == "seated" else None
-                cuts.append(cut if cut is not None else np.zeros(CROP_SHAPE, np.uint8))
+                if crops:
+                    cut = trunk_crop(pose.mask, pose.xy) if posture == "seated" else None
+                    cuts.append(cut if cut is not None else np.zeros(CROP_SHAPE, np.uint8))
             else:
-                cuts.append(np.zeros(CROP_SHAPE, np.uint8))
+                if crops:
+                    cuts.append(np.zeros(CROP_SHAPE, np.uint8))
                 xys.append(np.full((33, 2), np.nan))
                 viss.append(np.zeros(33))
                 zs.append(np.full(33, np.nan))

@@ -179,18 +179,24 @@ def folds(person: np.ndarray, k: int = FOLDS) -> list[np.ndarray]:
     return [np.isin(person, people[i::k]) for i in range(min(k, len(people)))]
 
 
+def fit_predict(x_fit: np.ndarray, y_fit: np.ndarray, x_new: np.ndarray, strength: float,
+                kind: str = "ridge") -> np.ndarray:
+    """A model (ridge of ``strength``, or the tanh network of that weight decay) fitted on
+    ``x_fit``, standardised there, predicting ``x_new`` (a NaN input filled with the mean)."""
+    z, mean, scale = _standardise(x_fit)
+    zn = (np.where(np.isfinite(x_new), x_new, mean) - mean) / scale
+    if kind == "mlp":
+        w1, b1, w2, b2 = mlp(z, y_fit, strength)
+        return np.tanh(zn @ w1 + b1) @ w2 + b2
+    w, b = ridge(z, y_fit, strength)
+    return zn @ w + b
+
+
 def cross_predict(rows: Rows, alpha: float, kind: str = "ridge") -> np.ndarray:
     """Each frame's measure predicted by a model that never saw its person."""
     out = np.full(len(rows.y), np.nan)
     for held in folds(rows.person):
-        z, mean, scale = _standardise(rows.x[~held])
-        zh = (np.where(np.isfinite(rows.x[held]), rows.x[held], mean) - mean) / scale
-        if kind == "mlp":
-            w1, b1, w2, b2 = mlp(z, rows.y[~held], alpha)
-            out[held] = np.tanh(zh @ w1 + b1) @ w2 + b2
-        else:
-            w, b = ridge(z, rows.y[~held], alpha)
-            out[held] = zh @ w + b
+        out[held] = fit_predict(rows.x[~held], rows.y[~held], rows.x[held], alpha, kind)
     return out
 
 

@@ -49,17 +49,21 @@ def hip_hinge_status(spine_flexion: np.ndarray, trunk_inclination: np.ndarray, r
     return status
 
 
+def trunk_landmarks(near_side: Side) -> list[int]:
+    """The trunk as the checks see it: the shoulder facing the camera and both hips."""
+    near_shoulder = Landmark.LEFT_SHOULDER if near_side == "left" else Landmark.RIGHT_SHOULDER
+    return [near_shoulder, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+
+
 def needed_landmarks(side: Side, near_side: Side) -> list[int]:
     """Joints every check needs: the near shoulder and hip, both hips, the stretched leg."""
-    hip, knee, ankle = leg(side)
-    near_shoulder = Landmark.LEFT_SHOULDER if near_side == "left" else Landmark.RIGHT_SHOULDER
-    return [near_shoulder, Landmark.LEFT_HIP, Landmark.RIGHT_HIP, hip, knee, ankle]
+    return [*trunk_landmarks(near_side), *leg(side)]
 
 
 def swing_landmarks(posture: Literal["seated", "lying"], side: Side, near_side: Side) -> list[int]:
     """The joints bouncing is read from: seated the trunk's lean (the near shoulder, both hips),
     lying the raised thigh against the trunk's direction (those and the stretched knee)."""
-    trunk = needed_landmarks(side, near_side)[:3]
+    trunk = trunk_landmarks(near_side)
     hip, knee, _ = leg(side)
     return trunk if posture == "seated" else [*trunk, hip, knee]
 
