@@ -85,10 +85,6 @@ class BackParams:
     learned: bool = tunable(True, "read the back with the learned model (coach.measure.learned, trained on the "
                             "corpus's train people); False is the silhouette bend against the upright baseline "
                             "above, the engine before issue 11, kept to compare with")
-    max_expected_error_deg: float = tunable(10.0, "degrees: when the model expects to be further off than this "
-                                            "the back is 'unknown' (half the 20-degree fault margin, project "
-                                            "choice; the cross-validation of `coach corpus train` prints "
-                                            "its coverage)")
 
 
 @dataclass(frozen=True)

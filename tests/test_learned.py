@@ -123,3 +123,45 @@ def test_a_case_the_model_never_saw_is_unknown_not_sure(tmp_path) -> None:
 
     again = load_model(tmp_path / "m.npz", BACK_INPUTS)
     assert np.isinf(again.predict(unseen)[1][0])
+
+
+def test_a_long_back_is_praised_only_if_a_reading_that_far_low_could_not_hide_a_rounding(tmp_path) -> None:
+    """Issue 21: the back's model says how far its reading may fall short of the truth. A model
+    that is usually close (expected error 2 degrees) but may read 30 low does not call a reading
+    of 5 a long back: that is unknown. A reading past the threshold is a fault at once, and a
+    small shortfall lets the same reading through. The line survives a save."""
+    d = len(BACK_INPUTS)
+    required = (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean"))
+
+    def model(reading: float, shortfall: float) -> LearnedModel:
+        return LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), reading, np.zeros(d), 2.0, required,
+                            shortfall_weights=np.zeros(d), shortfall_bias=shortfall)
+
+    def read(m: LearnedModel) -> float:
+        back = BackCalibration(FrameRate(), BackParams(), rounded_from=20.0)
+        back.model = m
+        xy, _, _ = seated_person(lean=30.0)
+        out = None
+        for i in range(10):
+            out = back.update(xy, float("nan"), 30.0, i / 15, collecting=False, features=np.full(17, 0.3), side="left")
+        return out.spine_flexion
+
+    assert np.isnan(read(model(5.0, 30.0)))  # may be a 35-degree rounding: not praised
+    assert read(model(5.0, 3.0)) == pytest.approx(5.0)  # at most 8: a long back
+    assert read(model(25.0, 30.0)) == pytest.approx(25.0)  # a rounding read is told at once
+    model(5.0, 30.0).save(tmp_path / "m.npz")
+    again = load_model(tmp_path / "m.npz", BACK_INPUTS)
+    assert again.read_with_shortfall(np.zeros(d))[1][0] == 30.0
+
+
+def test_the_shortfall_line_covers_its_quantile_on_people_it_was_not_fitted_on() -> None:
+    from coach.lab.train import quantile_line
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4000, 3))
+    spread = 2.0 + 1.5 * (z[:, 0] > 0)  # wider misreadings where the first input is high
+    r = spread * rng.normal(size=4000)
+    w, b = quantile_line(z[:3000], r[:3000], 0.9)
+    below = r[3000:] <= z[3000:] @ w + b
+    assert 0.86 <= below.mean() <= 0.94
+    assert w[0] > 0.5  # it learned where the reading is less sure

@@ -35,8 +35,11 @@ class Back:
 
 
 class BackCalibration:
-    def __init__(self, rate: FrameRate, params: BackParams) -> None:
+    def __init__(self, rate: FrameRate, params: BackParams, rounded_from: float = 20.0) -> None:
+        """``rounded_from``: the stretch's hip_hinge threshold, degrees: the learned back is
+        praised only where even a reading as far low as it may be stays under it."""
         self.params = params
+        self.rounded_from = rounded_from
         self._smooth = LowPass(params.smoothing_hz)
         self._upright: SampleWindow[float] = SampleWindow(params.baseline_s, rate)
         self.baseline: float | None = None
@@ -45,7 +48,7 @@ class BackCalibration:
         self.view_ok = False
         self.unclear = False
         self.soft_edge = False  # why it is unclear: the silhouette's edge is soft (low contrast)
-        self._error = LowPass(params.smoothing_hz)
+        self._reads_low_by = LowPass(params.smoothing_hz)
         self._upright_profile: SampleWindow[np.ndarray] = SampleWindow(params.baseline_s, rate)
         # The upright back: its edge (silhouette features), then the head against the trunk line
         # and the line's length (coach.measure.learned.upright_pose).
@@ -64,7 +67,7 @@ class BackCalibration:
     def reset(self) -> None:
         """Nobody in view: the smoothing starts afresh; the baseline stands."""
         self._smooth.reset()
-        self._error.reset()
+        self._reads_low_by.reset()
 
     def update(self, xy: np.ndarray, back_raw: float, lean: float, t: float, collecting: bool,
                features: np.ndarray | None = None, side: Side = "left") -> Back:
@@ -99,17 +102,20 @@ class BackCalibration:
         flexion = math.nan
         self.unclear = False
         if self.view_ok and features is not None:
-            estimate, error = self.model.predict(back_inputs(features, xy, side, self.profile_baseline))
+            estimate, shortfall = self.model.read_with_shortfall(back_inputs(features, xy, side, self.profile_baseline))
             if math.isfinite(estimate[0]):
                 smoothed = float(self._smooth(np.array(estimate[0]), t))
-                expected = float(self._error(np.array(error[0]), t))
                 self.soft_edge = bool(features[SOFTNESS] > SOFT_EDGE)
-                if expected > self.params.max_expected_error_deg:
-                    self.unclear = True
-                else:
-                    flexion = smoothed
-            else:
-                self.unclear = True
+                # A case never trained on (an infinite shortfall) is unknown for that frame and
+                # stays out of the filter: it would stay there.
+                if np.isfinite(shortfall[0]):
+                    low_by = float(self._reads_low_by(np.array(shortfall[0]), t))
+                    # A rounding read is a fault at once (reading high only costs a correction
+                    # too many); a long back is praised only if even a reading that far low
+                    # could not hide a rounding. In between, the back is not known.
+                    if smoothed >= self.rounded_from or smoothed + low_by < self.rounded_from:
+                        flexion = smoothed
+            self.unclear = not math.isfinite(flexion)
         return Back(flexion, self.view_ok, self.unclear)
 
 

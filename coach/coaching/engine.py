@@ -84,7 +84,7 @@ class Engine:
         self.rate = FrameRate()
         posture = self.stretch.posture
         self.tracker = SideTracker(posture, self.rate, params)
-        self.back = BackCalibration(self.rate, params.back)
+        self.back = BackCalibration(self.rate, params.back, self.stretch.threshold("hip_hinge"))
         self.knee = KneeReading(params.knee)
         self.hip_model = shipped_model(HIP_MODEL) if params.hip.learned else None
         self.judge = Judge(self.stretch, params)

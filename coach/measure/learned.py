@@ -16,8 +16,11 @@ vector, a ridge regression for the measure, a second one for the error to expect
 - the edge against the person's own upright edge, once they have sat upright (bodies and
   clothes differ more than a hinge and a rounding do).
 
-The error model reads the same inputs and its prediction is the confidence: above
-``BackParams.max_expected_error_deg`` the back check says ``unknown`` rather than guess.
+A third line reads the same inputs and says how far the back's reading may fall short of the
+truth (a high quantile, on people the model had not seen): a long back is called ok only where
+even a reading that far low stays under SPEC's 20 degrees, otherwise the check says ``unknown``
+rather than praise (``LearnedModel.read_with_shortfall``, coach.coaching.back). The knee and hip keep
+the expected-|error| model and its limit.
 
 **The knee** (``knee_inputs``): MediaPipe places the knee of a straight leg seen side-on
 too high or too low by several pixels, so the raw hip-knee-ankle angle of a straight leg
@@ -194,6 +197,14 @@ class LearnedModel:
     # (issue 21: the error model alone called a hoodie it had never seen "sure").
     low: np.ndarray | None = None  # (D,)
     high: np.ndarray | None = None  # (D,)
+    # How far the reading may fall short of the truth (issue 21): a line on the standardised
+    # inputs for a high quantile of (truth - reading) on people the model had not seen
+    # (coach.lab.train.fit). The back is praised only where even a reading that far low would
+    # stay under the fault threshold (coach.coaching.back): the expected |error| is a mean, and a
+    # model that reads a rounding low is dangerous where one that reads it high is merely
+    # cautious. None: the expected error stands in for it.
+    shortfall_weights: np.ndarray | None = None  # (D,)
+    shortfall_bias: float = 0.0
 
     # How far beyond the training range an input may go, as a share of that range, before the
     # frame counts as unseen (project choice: a quarter leaves room for people between those trained on).
@@ -223,11 +234,24 @@ class LearnedModel:
         error[unseen] = np.nan
         return value, error
 
+    def read_with_shortfall(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The measure and how far below the truth it may lie, degrees: the shortfall is
+        infinite where the inputs are unlike any trained on, NaN where there is no reading."""
+        value, error = self.predict(inputs)
+        if self.shortfall_weights is None:
+            return value, error
+        x = np.atleast_2d(np.asarray(inputs, float))
+        z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
+        below = np.maximum(z @ self.shortfall_weights + self.shortfall_bias, 0.0)
+        return value, np.where(np.isfinite(error), below, error)
+
     def save(self, path: Path) -> None:
         # Plain arrays, no pickle: the file is data a reviewer can read back with np.load.
         extra = {} if self.hidden is None else {"hidden": self.hidden, "hidden_bias": self.hidden_bias}
         if self.low is not None and self.high is not None:
             extra.update(low=self.low, high=self.high)
+        if self.shortfall_weights is not None:
+            extra.update(shortfall_weights=self.shortfall_weights, shortfall_bias=np.array(self.shortfall_bias))
         np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, bias=np.array(self.bias),
                  error_weights=self.error_weights, error_bias=np.array(self.error_bias),
                  inputs=np.array(self.inputs), required=np.array(self.required, dtype=int), **extra)
@@ -241,7 +265,8 @@ def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
         return LearnedModel(names, d["mean"], d["scale"], d["weights"], float(d["bias"]), d["error_weights"],
                             float(d["error_bias"]), tuple(int(i) for i in d["required"]),
                             d["hidden"] if "hidden" in d else None, d["hidden_bias"] if "hidden" in d else None,
-                            d["low"] if "low" in d else None, d["high"] if "high" in d else None)
+                            d["low"] if "low" in d else None, d["high"] if "high" in d else None,
+                            *((d["shortfall_weights"], float(d["shortfall_bias"])) if "shortfall_weights" in d else ()))
 
 
 # The back needs the silhouette's mid-back edge (profile at 0.5) and the lean; the knee its angle.
