@@ -85,6 +85,10 @@ class BackParams:
     learned: bool = tunable(True, "read the back with the learned model (coach.measure.learned, trained on the "
                             "corpus's train people); False is the silhouette bend against the upright baseline "
                             "above, the engine before issue 11, kept to compare with")
+    borderline_from_deg: float = tunable(10.0, "degrees: a back read at least this rounded but not judged (its "
+                                         "margin for reading low reaches the fault) is the back in doubt, not the "
+                                         "view, and the cue says keep it long; below it, what would let the coach "
+                                         "see. SPEC's ground truth: spine flexion 10-30 is the unsure margin")
 
 
 @dataclass(frozen=True)

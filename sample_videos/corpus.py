@@ -462,7 +462,7 @@ def bounce_clip(index: int) -> Clip:
 # validation people's backs under them were read (F1 1.00) but mostly said `unknown` (coverage
 # 0.15-0.57 against 0.96 in tight tops): the error model had too few dressed backs to trust any.
 # Each train person now wears, a second time, a top other than take 3's and hair dealt again,
-# in a plain seated back clip: rounding (a third of them slowly, over 5-8 s), looking down, or
+# in a plain seated back clip: rounding (a quarter of the roundings slowly, over 5-8 s), looking down, or
 # a small rounding within a long back. The validation people get none: what is reported on them
 # stays comparable with the runs before.
 _TOPS_TAKE5 = ("loose",) * 6 + ("hoodie",) * 6 + ("layered",) * 6

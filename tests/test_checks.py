@@ -174,3 +174,27 @@ def test_a_bounce_is_judged_while_the_stretched_knee_hides_and_not_while_the_tru
     assert {s["steadiness"] for s in shoulder_hidden} == {"unknown"}
     seen = run([])
     assert seen[-1]["steadiness"] == "fault" and seen[-1]["in_frame"] == "ok" and seen[-1]["told"]
+
+
+def test_a_back_read_past_the_threshold_and_unreadable_in_turns_stops_the_clock():
+    """A back read just past 20 degrees one frame and not judged the next restarts the fault's
+    half-second and the "cannot be read" half-second in turn: neither is ever confirmed, and a
+    hold would time the rounding. Not seen ok for the hysteresis window is enough."""
+    from coach.coaching.judge import Judge
+    from coach.measure.measures import landmark_measures
+    from coach.params import CoachParams
+    from coach.rules.checks import Evidence
+    from coach.rules.stretches import get_stretch
+
+    judge = Judge(get_stretch("seated-chair"), CoachParams())
+    stopping = []
+    for i in range(30):
+        t = i / 15
+        xy, vis, _ = seated_person(30.0)
+        measures = {**landmark_measures(xy, "left", "seated"), "spine_flexion": 21.0 if i % 2 else float("nan")}
+        judgement = judge.update(t, Evidence(t, xy, vis, WIDTH, HEIGHT, "left", "left", "seated", measures,
+                                             entered=True), "left")
+        assert judgement.statuses["hip_hinge"] == ("fault" if i % 2 else "unknown")
+        stopping.append("hip_hinge" in judgement.stopping)
+    assert not any(stopping[:7]) and all(stopping[8:])  # from 0.5 s on, dated back to the first frame
+    assert judgement.onset == 0.0

@@ -48,8 +48,9 @@ def test_a_back_the_model_cannot_read_is_unknown_and_the_cue_says_what_to_change
     # A real model whose error model always expects 50 degrees of error.
     d = len(BACK_INPUTS)
     unsure = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 5.0, np.zeros(d), 50.0,
-                          (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean")))
-    back = BackCalibration(FrameRate(), BackParams())
+                          (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean")),
+                          shortfall_weights=np.zeros(d), shortfall_bias=50.0)
+    back = BackCalibration(FrameRate(), BackParams(), rounded_from=20.0)
     back.model = unsure
     xy, _, _ = seated_person(lean=30.0)
     features = np.full(17, 0.3)
@@ -62,7 +63,10 @@ def test_a_back_the_model_cannot_read_is_unknown_and_the_cue_says_what_to_change
     assert out.unclear and np.isnan(out.spine_flexion)
 
 
-def test_an_unclear_back_starts_no_hold_and_cues_why() -> None:
+@pytest.mark.parametrize("reading, cue", [(0.0, "contrast"), (14.0, "borderline")])
+def test_an_unclear_back_starts_no_hold_and_cues_why(reading: float, cue: str) -> None:
+    """Read 0 but maybe 50 off, against a soft edge: the cue asks for contrast. Read 14 and
+    maybe 20 or more: the back itself is in doubt, and the cue says keep it long."""
     from coach.coaching.engine import Engine
     from coach.coaching.observe import Observation
 
@@ -70,7 +74,8 @@ def test_an_unclear_back_starts_no_hold_and_cues_why() -> None:
     engine = Engine("seated-chair", "left", hold_s=5, reps=1, both_sides=False,
                     params=CoachParams(knee=KneeParams(learned=False), hip=HipParams(learned=False)))
     d = len(BACK_INPUTS)
-    engine.back.model = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 0.0, np.zeros(d), 50.0)
+    engine.back.model = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), reading, np.zeros(d), 50.0,
+                                     shortfall_weights=np.zeros(d), shortfall_bias=50.0)
     features = np.full(17, 0.3)
     features[14] = 0.2
     frames = []
@@ -78,7 +83,7 @@ def test_an_unclear_back_starts_no_hold_and_cues_why() -> None:
         xy, vis, z = seated_person(lean=30.0 if i > 30 else 0.0)
         frames.append(engine.update(Observation(i / 15, 640, 480, xy, vis, z, float("nan"), features)))
     assert engine.timer.holds == []
-    assert frames[-1].cue.text == UNCLEAR_CUE["contrast"]
+    assert frames[-1].cue.text == UNCLEAR_CUE[cue]
     assert frames[-1].checks["hip_hinge"].status == "unknown"
 
 
@@ -137,21 +142,51 @@ def test_a_long_back_is_praised_only_if_a_reading_that_far_low_could_not_hide_a_
         return LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), reading, np.zeros(d), 2.0, required,
                             shortfall_weights=np.zeros(d), shortfall_bias=shortfall)
 
-    def read(m: LearnedModel) -> float:
+    def read(m: LearnedModel):
         back = BackCalibration(FrameRate(), BackParams(), rounded_from=20.0)
         back.model = m
         xy, _, _ = seated_person(lean=30.0)
         out = None
         for i in range(10):
             out = back.update(xy, float("nan"), 30.0, i / 15, collecting=False, features=np.full(17, 0.3), side="left")
-        return out.spine_flexion
+        return out
 
-    assert np.isnan(read(model(5.0, 30.0)))  # may be a 35-degree rounding: not praised
-    assert read(model(5.0, 3.0)) == pytest.approx(5.0)  # at most 8: a long back
-    assert read(model(25.0, 30.0)) == pytest.approx(25.0)  # a rounding read is told at once
+    unsure = read(model(5.0, 30.0))  # may be a 35-degree rounding: not praised
+    assert np.isnan(unsure.spine_flexion) and unsure.unclear and not unsure.borderline
+    assert read(model(5.0, 3.0)).spine_flexion == pytest.approx(5.0)  # at most 8: a long back
+    assert read(model(25.0, 30.0)).spine_flexion == pytest.approx(25.0)  # a rounding read is told at once
+    # Read 14 and maybe 22: the back itself is in doubt (the cue says keep it long), not the view.
+    doubt = read(model(14.0, 8.0))
+    assert np.isnan(doubt.spine_flexion) and doubt.borderline
     model(5.0, 30.0).save(tmp_path / "m.npz")
     again = load_model(tmp_path / "m.npz", BACK_INPUTS)
     assert again.read_with_shortfall(np.zeros(d))[1][0] == 30.0
+    # A back model without the line (trained before it) says how to rebuild it, not guess.
+    with pytest.raises(ValueError, match="coach corpus train"):
+        LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 5.0, np.zeros(d), 2.0).read_with_shortfall(
+            np.zeros(d))
+
+
+def test_one_frame_unlike_any_trained_on_leaves_the_back_unknown_for_that_frame_only() -> None:
+    """Its shortfall is infinite; it once stayed in the margin's low-pass filter, and the back
+    was unknown until nobody was in view."""
+    d = len(BACK_INPUTS)
+    low, high = np.full(d, -1e6), np.full(d, 1e6)
+    low[0], high[0] = -1.0, 1.0  # the back edge's first depth (silhouette feature 0) was trained within +-1
+    model = LearnedModel(BACK_INPUTS, np.zeros(d), np.ones(d), np.zeros(d), 5.0, np.zeros(d), 2.0,
+                         low=low, high=high, shortfall_weights=np.zeros(d), shortfall_bias=3.0)
+    back = BackCalibration(FrameRate(), BackParams(), rounded_from=20.0)
+    back.model = model
+    xy, _, _ = seated_person(lean=30.0)
+    features = np.full(17, 0.3)
+    readings = []
+    for i in range(15):
+        seen = features.copy()
+        if i == 5:
+            seen[0] = 50.0  # an edge far outside anything trained on, for one frame
+        readings.append(back.update(xy, float("nan"), 30.0, i / 15, collecting=False, features=seen,
+                                    side="left").spine_flexion)
+    assert np.isnan(readings[5]) and np.isfinite(readings[4]) and np.isfinite(readings[6:]).all()
 
 
 def test_the_shortfall_line_covers_its_quantile_on_people_it_was_not_fitted_on() -> None:

@@ -144,7 +144,9 @@ def test_a_long_cue_is_set_smaller_so_the_timer_and_check_list_stay_on_screen():
 
     assert cue_rem("Good. Hold still and breathe") == 4.0
     assert cue_rem(PAUSED_CUE) == 4.0 and cue_rem("x" * 50) == 3.4
-    long_cues = [FAR_LEG_CUE.format(side="right"), NO_PERSON_CUE, *UNCLEAR_CUE.values()]
+    long_cues = [FAR_LEG_CUE.format(side="right"), NO_PERSON_CUE,
+                 *(text for key, text in UNCLEAR_CUE.items() if key != "borderline")]
     assert all(cue_rem(c) == LONG_CUE_REM for c in long_cues)
+    assert cue_rem(UNCLEAR_CUE["borderline"]) == 3.4  # "Keep your back long: ...", 59 characters
     sizes = [cue_rem("x" * n) for n in range(1, 120)]
     assert sizes == sorted(sizes, reverse=True) and min(sizes) == LONG_CUE_REM >= 2.8

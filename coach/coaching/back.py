@@ -32,10 +32,11 @@ class Back:
     spine_flexion: float  # degrees of rounding; NaN when not judged
     view_ok: bool  # side-on enough for the silhouette to show the spine's profile
     unclear: bool = False  # the learned model does not trust what it sees (low contrast, mask astray)
+    borderline: bool = False  # unclear, but read somewhat rounded: the back itself is in doubt, not the view
 
 
 class BackCalibration:
-    def __init__(self, rate: FrameRate, params: BackParams, rounded_from: float = 20.0) -> None:
+    def __init__(self, rate: FrameRate, params: BackParams, rounded_from: float) -> None:
         """``rounded_from``: the stretch's hip_hinge threshold, degrees: the learned back is
         praised only where even a reading as far low as it may be stays under it."""
         self.params = params
@@ -47,6 +48,7 @@ class BackCalibration:
         # for (sit tall, turn side-on) follows the last view seen.
         self.view_ok = False
         self.unclear = False
+        self.borderline = False  # unclear with a reading of at least BackParams.borderline_from_deg
         self.soft_edge = False  # why it is unclear: the silhouette's edge is soft (low contrast)
         self._reads_low_by = LowPass(params.smoothing_hz)
         self._upright_profile: SampleWindow[np.ndarray] = SampleWindow(params.baseline_s, rate)
@@ -99,24 +101,27 @@ class BackCalibration:
     def _learned(self, xy: np.ndarray, t: float, features: np.ndarray | None, side: Side) -> Back:
         from coach.measure.learned import back_inputs
 
-        flexion = math.nan
-        self.unclear = False
+        flexion = reading = math.nan
+        self.unclear = self.borderline = False
         if self.view_ok and features is not None:
             estimate, shortfall = self.model.read_with_shortfall(back_inputs(features, xy, side, self.profile_baseline))
             if math.isfinite(estimate[0]):
-                smoothed = float(self._smooth(np.array(estimate[0]), t))
+                reading = float(self._smooth(np.array(estimate[0]), t))
                 self.soft_edge = bool(features[SOFTNESS] > SOFT_EDGE)
                 # A case never trained on (an infinite shortfall) is unknown for that frame and
                 # stays out of the filter: it would stay there.
                 if np.isfinite(shortfall[0]):
-                    low_by = float(self._reads_low_by(np.array(shortfall[0]), t))
-                    # A rounding read is a fault at once (reading high only costs a correction
-                    # too many); a long back is praised only if even a reading that far low
-                    # could not hide a rounding. In between, the back is not known.
-                    if smoothed >= self.rounded_from or smoothed + low_by < self.rounded_from:
-                        flexion = smoothed
+                    # Smoothed like the reading, but never below this frame's own: hair falling
+                    # over the back widens the margin at once.
+                    low_by = max(float(self._reads_low_by(np.array(shortfall[0]), t)), float(shortfall[0]))
+                    # A rounding read is a fault at once (reading high costs a correction too
+                    # many, and a hold of a long back); a long back is praised only if even a
+                    # reading that far low could not hide a rounding. In between, not known.
+                    if reading >= self.rounded_from or reading + low_by < self.rounded_from:
+                        flexion = reading
             self.unclear = not math.isfinite(flexion)
-        return Back(flexion, self.view_ok, self.unclear)
+            self.borderline = self.unclear and reading >= self.params.borderline_from_deg
+        return Back(flexion, self.view_ok, self.unclear, self.borderline)
 
 
 def _column_medians(rows: np.ndarray) -> np.ndarray:

@@ -28,6 +28,9 @@ UNCLEAR_CUE = {
     "contrast": "I can't see the shape of your back: wear a top that stands out from the wall behind you",
     # the model does not trust the back's outline: loose fabric, a hood or hair over the back
     "shape": "I can't see the shape of your back: tuck in loose clothes, lower the hood, hair off your back",
+    # the back is read, somewhat rounded, and may be rounder than read (BackParams.borderline_from_deg):
+    # what to do is the same either way, and it is not yet a fault to correct
+    "borderline": "Keep your back long: I can't tell yet whether it is rounding",
     # the raw landmarks show a bend the knee model calls straight
     "knee": "I can't see your knee clearly: straighten it fully, hands off it, leg in view",
     # lying: the resting leg is out of view (MediaPipe then draws it on the raised one)

@@ -163,7 +163,7 @@ class Engine:
         # rounded back or a bent knee must never be timed because it was not seen.
         unclear = None
         if evidence is not None and checks_back and back_view and self.back.unclear:
-            unclear = "contrast" if self.back.soft_edge else "shape"
+            unclear = "borderline" if self.back.borderline else "contrast" if self.back.soft_edge else "shape"
         elif evidence is not None and self.knee.doubt and "knee_extension" in judgement.checks:
             unclear = "knee"
         placed = clean = False

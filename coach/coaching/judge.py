@@ -26,7 +26,9 @@ class Judgement:
     events: list[Event]  # warnings that started or ended now
     onset: float | None  # when the earliest confirmed fault began
     confirmed: list[str]  # faults past their hysteresis, told or not (what blocks or pauses the timer)
-    unseen: tuple[str, ...] = ()  # must-see checks unknown past the hysteresis (Check.must_see)
+    # Must-see checks (Check.must_see) not seen ok past the hysteresis: unknown, or unknown and
+    # a fault in turns, neither long enough for its own hysteresis.
+    unseen: tuple[str, ...] = ()
 
     @property
     def unseen_now(self) -> tuple[str, ...]:
@@ -45,8 +47,10 @@ class Judge:
         self.stretch = stretch
         self._verdicts = {name: get_check(name).verdict(stretch.threshold(name), params) for name in stretch.checks}
         self._hysteresis = {name: Hysteresis(params.hysteresis) for name in stretch.checks}
-        # The same hysteresis on "cannot be read": one unreadable frame pauses nothing, half a
-        # second does, dated back to when it began (the form then was not checked).
+        # The same hysteresis on "not seen ok": one unreadable frame pauses nothing, half a
+        # second does, dated back to when it began (the form then was not checked). A fault
+        # counts here too: a back read just past the threshold one frame and unreadable the
+        # next would otherwise restart both halves of a second for ever, and be timed.
         self._unseen = {name: Hysteresis(params.hysteresis) for name in stretch.checks if get_check(name).must_see}
         self._open: dict[str, None] = {}  # shown now, in the order they started
         self._view = params.view
@@ -91,7 +95,7 @@ class Judge:
                 events.append(self._close_warning(name, t, side, reset=name not in confirmed))
             checks[name] = CheckState(status, told, name in confirmed)
         unseen = tuple(name for name, h in self._unseen.items()
-                       if h.update(FAULT if statuses[name] == UNKNOWN else OK, t))
+                       if h.update(FAULT if statuses[name] != OK else OK, t))
         onsets = [self._hysteresis[c].onset for c in confirmed] + [self._unseen[c].onset for c in unseen]
         onsets = [o for o in onsets if o is not None]
         return Judgement(statuses, checks, events, min(onsets) if onsets else None, confirmed, unseen)

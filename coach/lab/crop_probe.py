@@ -9,7 +9,8 @@ upright crop (the median of their last 3 s sitting upright before it). The crops
 to their first K principal components, fitted on the training folds only, and the same
 network `coach corpus train` chooses for the back (coach.lab.train.mlp) is fitted with and
 without them. Printed: MAE and frame F1 of the rounded-back check, overall and by clothing,
-and the share of frames read within 10 degrees (what the back's confidence gate needs).
+and the share of frames read within 10 degrees (a narrow margin for reading low is what lets the
+back be judged).
 """
 
 from __future__ import annotations

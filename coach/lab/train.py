@@ -191,8 +191,9 @@ QUANTILE = 0.9
 
 def quantile_line(z: np.ndarray, r: np.ndarray, q: float, steps: int = 3000, decay: float = 1e-3
                   ) -> tuple[np.ndarray, float]:
-    """A line on standardised inputs ``z`` for the ``q`` quantile of ``r``: the pinball loss
-    (plus ``decay`` times the squared weights) minimised by full-batch Adam. Deterministic."""
+    """A line on standardised inputs ``z`` for the ``q`` quantile of ``r``: the mean pinball
+    loss (plus ``decay`` / 2 times the squared weights) minimised by full-batch Adam.
+    Deterministic."""
     w, b = np.zeros(z.shape[1]), float(np.quantile(r, q))
     m, v = np.zeros(z.shape[1] + 1), np.zeros(z.shape[1] + 1)
     for t in range(1, steps + 1):

@@ -17,10 +17,10 @@ vector, a ridge regression for the measure, a second one for the error to expect
   clothes differ more than a hinge and a rounding do).
 
 A third line reads the same inputs and says how far the back's reading may fall short of the
-truth (a high quantile, on people the model had not seen): a long back is called ok only where
-even a reading that far low stays under SPEC's 20 degrees, otherwise the check says ``unknown``
-rather than praise (``LearnedModel.read_with_shortfall``, coach.coaching.back). The knee and hip keep
-the expected-|error| model and its limit.
+truth (a high quantile, on people the model had not seen): a reading past SPEC's 20 degrees is
+a rounding, a long back is called ok only where even a reading that far low stays under 20, and
+in between the check says ``unknown`` rather than praise (``LearnedModel.read_with_shortfall``,
+coach.coaching.back). The knee and hip keep the expected-|error| model and its limit.
 
 **The knee** (``knee_inputs``): MediaPipe places the knee of a straight leg seen side-on
 too high or too low by several pixels, so the raw hip-knee-ankle angle of a straight leg
@@ -202,7 +202,7 @@ class LearnedModel:
     # (coach.lab.train.fit). The back is praised only where even a reading that far low would
     # stay under the fault threshold (coach.coaching.back): the expected |error| is a mean, and a
     # model that reads a rounding low is dangerous where one that reads it high is merely
-    # cautious. None: the expected error stands in for it.
+    # cautious. None for the knee and hip, which keep the expected error's limit.
     shortfall_weights: np.ndarray | None = None  # (D,)
     shortfall_bias: float = 0.0
 
@@ -237,9 +237,10 @@ class LearnedModel:
     def read_with_shortfall(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The measure and how far below the truth it may lie, degrees: the shortfall is
         infinite where the inputs are unlike any trained on, NaN where there is no reading."""
-        value, error = self.predict(inputs)
         if self.shortfall_weights is None:
-            return value, error
+            raise ValueError("this model has no line for how far it reads low (trained before issue 21's "
+                             "shortfall margin): rebuild it with `coach corpus train`")
+        value, error = self.predict(inputs)
         x = np.atleast_2d(np.asarray(inputs, float))
         z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
         below = np.maximum(z @ self.shortfall_weights + self.shortfall_bias, 0.0)
