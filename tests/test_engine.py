@@ -293,7 +293,7 @@ def test_a_back_that_cannot_be_seen_mid_hold_stops_the_clock_and_is_not_praised(
     what would let the coach see, never "Good"; side-on again, the hold goes on."""
     def person(oblique: bool = False, **kw):
         xy, vis, z = seated_person(**kw)
-        if oblique:  # shoulders about 0.4 torso lengths apart: beyond BackParams.view_max_width
+        if oblique:  # shoulders 0.44 torso lengths apart: beyond BackParams.view_max_width (0.4)
             xy[11, 0] -= 30
             xy[12, 0] += 30
         return xy, vis, z
