@@ -137,6 +137,12 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (filled - mean) / scale, mean, scale
 
 
+def _standardise_both(x_fit: np.ndarray, x_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x_fit`` standardised, and ``x_new`` on its scale (a NaN input filled with its mean)."""
+    z, mean, scale = _standardise(x_fit)
+    return z, (np.where(np.isfinite(x_new), x_new, mean) - mean) / scale
+
+
 def ridge(z: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
     bias = float(y.mean())
     w = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - bias))
@@ -212,8 +218,7 @@ def held_out_gate(rows: Rows, oof: np.ndarray, threshold: float, q: float = QUAN
     judged, of fault frames read as ok (praising a rounded back) and of ok frames read as faults."""
     upper = np.full(len(oof), np.nan)
     for held in folds(rows.person):
-        z, mean, scale = _standardise(rows.x[~held])
-        zn = (np.where(np.isfinite(rows.x[held]), rows.x[held], mean) - mean) / scale
+        z, zn = _standardise_both(rows.x[~held], rows.x[held])
         w, b = quantile_line(z, rows.y[~held] - oof[~held], q)
         upper[held] = oof[held] + np.maximum(zn @ w + b, 0.0)
     ok, fault = upper < threshold, oof >= threshold
@@ -232,8 +237,7 @@ def fit_predict(x_fit: np.ndarray, y_fit: np.ndarray, x_new: np.ndarray, strengt
                 kind: str = "ridge") -> np.ndarray:
     """A model (ridge of ``strength``, or the tanh network of that weight decay) fitted on
     ``x_fit``, standardised there, predicting ``x_new`` (a NaN input filled with the mean)."""
-    z, mean, scale = _standardise(x_fit)
-    zn = (np.where(np.isfinite(x_new), x_new, mean) - mean) / scale
+    z, zn = _standardise_both(x_fit, x_new)
     if kind == "mlp":
         w1, b1, w2, b2 = mlp(z, y_fit, strength)
         return np.tanh(zn @ w1 + b1) @ w2 + b2

@@ -224,15 +224,7 @@ class LearnedModel:
         """The measure and its expected absolute error, degrees, for (N, D) or (D,) inputs
         (an infinite error where the inputs are unlike any the model was trained on)."""
         x = np.atleast_2d(np.asarray(inputs, float))
-        unseen = ~np.isfinite(x[:, list(self.required)]).all(axis=1) if self.required else np.zeros(len(x), bool)
-        z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
-        h = z if self.hidden is None else np.tanh(z @ self.hidden + self.hidden_bias)
-        value = h @ self.weights + self.bias
-        error = np.maximum(z @ self.error_weights + self.error_bias, 0.0)
-        error[self.novel(x)] = np.inf
-        value[unseen] = np.nan
-        error[unseen] = np.nan
-        return value, error
+        return self._predict(x, self._standardised(x))
 
     def read_with_shortfall(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The measure and how far below the truth it may lie, degrees: the shortfall is
@@ -240,11 +232,25 @@ class LearnedModel:
         if self.shortfall_weights is None:
             raise ValueError("this model has no line for how far it reads low (trained before issue 21's "
                              "shortfall margin): rebuild it with `coach corpus train`")
-        value, error = self.predict(inputs)
         x = np.atleast_2d(np.asarray(inputs, float))
-        z = (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
+        z = self._standardised(x)
+        value, error = self._predict(x, z)
         below = np.maximum(z @ self.shortfall_weights + self.shortfall_bias, 0.0)
         return value, np.where(np.isfinite(error), below, error)
+
+    def _standardised(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) inputs on the training frames' scale, a NaN input filled with its mean."""
+        return (np.where(np.isfinite(x), x, self.mean) - self.mean) / self.scale
+
+    def _predict(self, x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        unseen = ~np.isfinite(x[:, list(self.required)]).all(axis=1) if self.required else np.zeros(len(x), bool)
+        h = z if self.hidden is None else np.tanh(z @ self.hidden + self.hidden_bias)
+        value = h @ self.weights + self.bias
+        error = np.maximum(z @ self.error_weights + self.error_bias, 0.0)
+        error[self.novel(x)] = np.inf
+        value[unseen] = np.nan
+        error[unseen] = np.nan
+        return value, error
 
     def save(self, path: Path) -> None:
         # Plain arrays, no pickle: the file is data a reviewer can read back with np.load.
