@@ -76,9 +76,11 @@ class BackCalibration:
         """``lean`` is this frame's trunk inclination; ``collecting``: the person is not in a
         hold (setup, positioning or rest), so upright sitting may teach the baseline.
         ``features`` (coach.measure.silhouette) and ``side`` feed the learned model."""
-        self.view_ok = bool(side_on_width(xy) <= self.params.view_max_width)
+        width = side_on_width(xy)
+        self.view_ok = bool(width <= self.params.view_max_width)
         upright = math.isfinite(lean) and abs(lean) < self.params.upright_below_deg
-        if self.view_ok and upright and collecting and features is not None and np.isfinite(features[:PROFILE]).any():
+        side_on = width <= self.params.upright_max_width
+        if side_on and upright and collecting and features is not None and np.isfinite(features[:PROFILE]).any():
             # The person's own upright silhouette: the learned model reads the edge against it
             # too, so a belly, a bulky top or a slouching habit is not taken for rounding.
             self._upright_profile.append(np.concatenate([np.asarray(features[:PROFILE], float),
