@@ -182,6 +182,14 @@ def test_no_failed_request_and_no_console_error_from_the_app(results):
               if not (" 404 " in e and (STREAMLIT_7074.fullmatch("404 " + e.rsplit(" @ ", 1)[-1])
                                          or "404 " + e.rsplit(" @ ", 1)[-1] in at_stop)) and not same_frame(e)]
     assert not errors, errors
+    # While the app is killed on purpose, the page left open may report only the lost server.
+    down = [e for e in results.get("console_errors_app_down", []) if not LOST_SERVER.search(e)]
+    assert not down, down
+
+
+# What Streamlit's frontend says when its server is gone ("Cannot send rerun backMessage when
+# disconnected from server"; the websocket's reconnection attempts).
+LOST_SERVER = re.compile(r"disconnected from server|WebSocket|ERR_CONNECTION_REFUSED", re.I)
 
 
 def test_the_app_log_has_no_deprecation_warning(results):

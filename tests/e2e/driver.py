@@ -356,6 +356,7 @@ class Run:
                               "requests": 0, "foreign_requests": [], "bad_responses": [], "console_errors": [],
                               "loadavg_start": os.getloadavg()}
         self.t0 = time.monotonic()
+        self.app_down = False  # True only while killed_run has the app killed on purpose
 
     # --- the app -----------------------------------------------------------------------------
 
@@ -425,7 +426,10 @@ class Run:
                 # A failed load names its URL only in the message's location.
                 url = (m.location or {}).get("url", "")
                 where = url[len(self.base):] if url.startswith(self.base + "/") else url
-                self.results["console_errors"].append(f"{m.text[:300]} @ {where[:200]}")
+                # While the app is killed on purpose (killed_run), the open page may still try
+                # to rerun: its errors are kept apart, and the test allows only lost-connection ones.
+                key = "console_errors_app_down" if self.app_down else "console_errors"
+                self.results.setdefault(key, []).append(f"{m.text[:300]} @ {where[:200]}")
 
         context.on("response", response)
         context.on("page", lambda p: p.on("console", console))
@@ -727,11 +731,13 @@ class Run:
         with self.live_run(p, "killed") as (cfg, r, page, frame, started, timeline):
             self.poll(page, frame, timeline, lambda panel: False, cfg.get("record_s", 6), started)
             r["frames_before_kill"] = page.evaluate(PANEL)
+            self.app_down = True
             os.killpg(self.app.pid, signal.SIGKILL)
             self.app.wait()
             r["killed_after_s"] = round(time.monotonic() - started, 1)
             log("killed the app with SIGKILL", r["killed_after_s"], "s into the session")
         self.app = self.start_app()
+        self.app_down = False
         context = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
             page = context.new_page()
