@@ -52,10 +52,10 @@ def models(variant: tuple[str, ...]) -> None:
             raise CoachError(str(exc)) from None
         click.echo(f"ok  {name:5s} {path} ({path.stat().st_size / 1e6:.1f} MB)")
     if not variant:  # the learned measures (coach corpus train) are checked the same way
-        from coach.measure.learned import BACK_MODEL, HIP_MODEL, KNEE_MODEL
+        from coach.measure.learned import BACK_MODEL, HIP_MODEL, KNEE_MODEL, TRUNK_MODEL
         from coach.pose.models import MODELS_DIR, verify_listed
 
-        for name in (BACK_MODEL, KNEE_MODEL, HIP_MODEL):
+        for name in (BACK_MODEL, KNEE_MODEL, HIP_MODEL, TRUNK_MODEL):
             try:
                 verify_listed(MODELS_DIR / name)
             except ModelFileError as exc:

@@ -140,6 +140,21 @@ class HipParams:
 
 
 @dataclass(frozen=True)
+class TrunkParams:
+    """The trunk's lean, corrected by the learned trunk model (coach.measure.learned)."""
+
+    learned: bool = tunable(True, "seated: correct MediaPipe's lean (shoulders placed on loose fabric) with the model "
+                            "trained on the corpus's train people; False is the raw hip-shoulder lean")
+    max_expected_error_deg: float = tunable(8.0, "degrees: where the model expects to be further off than this the "
+                                            "raw lean stands (the engine before the model), as it does where an "
+                                            "input lies outside the train range. On the train frames it expects "
+                                            "1.9 (median) and 5.0 (99th percentile): past 8 it is beyond what it "
+                                            "was fitted on (project choice)")
+    correction_hz: float = tunable(0.2, "Hz low-pass of what the model adds to the raw lean: the clothes' bias "
+                                   "stays put, a bounce (SPEC: 0.5-3 Hz) is left to the raw lean (project choice)")
+
+
+@dataclass(frozen=True)
 class ViewParams:
     """In frame and side-on (the in_frame check)."""
 
@@ -246,6 +261,7 @@ class CoachParams:
     back: BackParams = field(default_factory=BackParams)
     knee: KneeParams = field(default_factory=KneeParams)
     hip: HipParams = field(default_factory=HipParams)
+    trunk: TrunkParams = field(default_factory=TrunkParams)
     view: ViewParams = field(default_factory=ViewParams)
     steadiness: SteadinessParams = field(default_factory=SteadinessParams)
     hysteresis: HysteresisParams = field(default_factory=HysteresisParams)

@@ -71,6 +71,7 @@ def test_the_wheel_carries_every_sub_package_the_models_and_the_app_settings(whe
     assert not missing, f"sub-packages missing from the wheel (pyproject.toml [tool.setuptools] packages): {missing}"
     for member in ("coach/models/pose_landmarker_full.task", "coach/models/pose_landmarker_lite.task",
                    "coach/models/back_model.npz", "coach/models/knee_model.npz", "coach/models/hip_model.npz",
+                   "coach/models/trunk_model.npz",
                    "coach/models/MANIFEST.sha256", "coach/app/icon.png", "coach/app/camera.html",
                    "coach/app/entry/streamlit_app.py", "coach/app/entry/.streamlit/config.toml"):
         assert member in names, member
@@ -91,8 +92,9 @@ def test_a_wheel_unpacked_elsewhere_finds_its_own_models(wheel: Path, tmp_path: 
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(site)
     code = ("import coach.pose.models as m, sys; from pathlib import Path; "
-            "from coach.measure.learned import BACK_MODEL, HIP_MODEL, KNEE_MODEL, shipped_model; "
+            "from coach.measure.learned import BACK_MODEL, HIP_MODEL, KNEE_MODEL, TRUNK_MODEL, shipped_model; "
             "shipped_model(BACK_MODEL); shipped_model(KNEE_MODEL); shipped_model(HIP_MODEL); "
+            "shipped_model(TRUNK_MODEL); "
             "p = m.model_path('full'); m.verify_model(p); print(p)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {code}"],

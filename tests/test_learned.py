@@ -17,18 +17,22 @@ from coach.measure.learned import (
     BACK_MODEL,
     HIP_MODEL,
     KNEE_MODEL,
+    TRUNK_INPUTS,
+    TRUNK_MODEL,
     LearnedModel,
     load_model,
     shipped_model,
 )
-from coach.params import BackParams, CoachParams, HipParams, KneeParams
+from coach.coaching.lean import LeanReading
+from coach.measure import geometry
+from coach.params import BackParams, CoachParams, HipParams, KneeParams, TrunkParams
 from coach.pose.models import MODELS_DIR, ModelFileError, verify_listed
 from coach.pose.timebase import FrameRate
 from tests.synthetic import seated_person
 
 
 def test_the_shipped_models_load_and_a_damaged_one_says_how_to_rebuild_it(tmp_path: Path) -> None:
-    for name in (BACK_MODEL, KNEE_MODEL, HIP_MODEL):
+    for name in (BACK_MODEL, KNEE_MODEL, HIP_MODEL, TRUNK_MODEL):
         model = shipped_model(name)
         value, error = model.predict(model.mean)  # the average frame: a finite reading
         assert np.isfinite(value).all() and (error >= 0).all()
@@ -110,6 +114,8 @@ def test_on_people_never_trained_on_the_learned_measures_beat_todays_engine() ->
     for check in ("knee_extension", "hip_hinge"):
         assert coach["checks"][check]["f1"] > today["checks"][check]["f1"], (check, coach["checks"], today["checks"])
     assert coach["mae"]["knee_angle"] < today["mae"]["knee_angle"]
+    # The learned lean: loose tops, hoodies and the floor read the raw lean 5-15 degrees low.
+    assert coach["mae"]["trunk_inclination"] < today["mae"]["trunk_inclination"]
     assert coach["holds"]["extra"] <= today["holds"]["extra"]
 
 
@@ -200,3 +206,56 @@ def test_the_shortfall_line_covers_its_quantile_on_people_it_was_not_fitted_on()
     below = r[3000:] <= z[3000:] @ w + b
     assert 0.86 <= below.mean() <= 0.94
     assert w[0] > 0.5  # it learned where the reading is less sure
+
+
+class _ReadsHigherBy:
+    """A stand-in trunk model: the lean ``offset`` degrees above the raw one, give or take
+    ``jitter`` degrees a frame (a network of 22 landmark inputs passes on their jitter),
+    expecting ``error`` degrees of error (the shipped model's form: predict -> (values, errors))."""
+
+    def __init__(self, offset: float, error: float, jitter: float = 0.0) -> None:
+        self.offset, self.error, self.jitter = offset, error, jitter
+        self.rng = np.random.default_rng(0)
+
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lean = float(np.asarray(inputs)[TRUNK_INPUTS.index("lean")])
+        return np.array([lean + self.offset + self.rng.normal(0.0, self.jitter)]), np.array([self.error])
+
+
+def _leans(reading: LeanReading, raw: np.ndarray, t0: float = 0.0, fps: float = 15.0) -> np.ndarray:
+    out = []
+    for i, lean in enumerate(raw):
+        xy, vis, z = seated_person(lean=float(lean))
+        out.append(reading.update(t0 + i / fps, xy, vis, z, "left", float(geometry.trunk_inclination(xy, "left"))))
+    return np.array(out)
+
+
+def test_the_learned_lean_corrects_the_clothes_bias_and_keeps_every_bounce() -> None:
+    """A hoodie read 6 degrees low all along, by a model that jitters 1.5 degrees a frame: the
+    lean is corrected by the 6 degrees, a still hold stays still (the model's own reading would
+    wander 9 degrees and count as bouncing), and a 2 Hz bounce of 7 degrees in the raw lean
+    reaches the bouncing check whole (only the correction is low-passed)."""
+    reading = LeanReading(TrunkParams())
+    reading.model = _ReadsHigherBy(6.0, 2.0, jitter=1.5)
+    t = np.arange(150) / 15.0
+    raw = 14.0 + np.where(t >= 6.0, 3.5 * np.sin(2 * np.pi * 2.0 * t), 0.0)
+    lean = _leans(reading, raw)
+    still = (t >= 3.0) & (t < 6.0)
+    assert abs(np.mean(lean[still]) - 20.0) < 1.0  # the bias is gone
+    assert np.ptp(lean[still]) < 2.0  # SPEC's bounce is 4 degrees peak to peak
+    bounce = t >= 7.0
+    assert np.ptp(lean[bounce]) == pytest.approx(np.ptp(raw[bounce]), rel=0.15)
+
+
+def test_an_unsure_trunk_model_fades_back_to_the_raw_lean_without_a_step() -> None:
+    """Where the model expects to be far off, the raw lean stands; it is reached gradually,
+    since a 6-degree step for a frame would read as a bounce."""
+    params = TrunkParams()
+    reading = LeanReading(params)
+    reading.model = _ReadsHigherBy(6.0, 2.0)
+    first = _leans(reading, np.full(90, 20.0))
+    reading.model = _ReadsHigherBy(6.0, params.max_expected_error_deg + 1.0)
+    after = _leans(reading, np.full(150, 20.0), t0=90 / 15.0)
+    steps = np.abs(np.diff(np.concatenate([first, after])))
+    assert steps.max() < 1.0
+    assert abs(after[-1] - 20.0) < 0.3  # the raw lean in the end

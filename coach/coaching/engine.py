@@ -8,12 +8,15 @@ Named stages, driven in one fixed order for every stretch::
                                  KneeReading        the knee and hip as the learned models read them,
                                                     the knee guarded by the raw angle (coach.coaching.knee)
       -> back                    BackCalibration    spinal flexion (the learned back model, or the
-                                                    silhouette against the upright back)
+                                                    silhouette against the upright back); then
+                                 LeanReading        the seated lean, less the clothes' bias the
+                                                    learned trunk reads (coach.coaching.lean)
       -> verdicts and hysteresis Judge           the check registry, what is shown, warnings
       -> hold timer              HoldTimer       setup, positioning, holding, rest, done
       -> cue                     CueBoard        one sentence, most important first
 
-The back comes after the measures because its hinge correction needs the trunk's lean.
+The back comes after the measures because its hinge correction needs the trunk's lean (the
+raw one, which its model was fitted on; the learned lean replaces it only after the back).
 Two stages read the hold timer as it was when the frame arrived, before this frame moves
 it on: side tracking (the first side may change only before its first completed hold) and
 the back calibration (the upright back is learned only outside a hold).
@@ -36,6 +39,7 @@ from coach.coaching.observe import Observation
 from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
 from coach.coaching.knee import KneeReading
+from coach.coaching.lean import LeanReading
 from coach.measure.learned import HIP_MODEL, hip_inputs, shipped_model
 from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
@@ -87,6 +91,7 @@ class Engine:
         self.back = BackCalibration(self.rate, params.back, self.stretch.threshold("hip_hinge"))
         self.knee = KneeReading(params.knee)
         self.hip_model = shipped_model(HIP_MODEL) if params.hip.learned else None
+        self.lean = LeanReading(params.trunk)
         self.judge = Judge(self.stretch, params)
         first: Side = "left" if side == "auto" else side
         self.timer = HoldTimer(self.stretch.hold_s.value, int(self.stretch.reps.value),
@@ -123,6 +128,7 @@ class Engine:
             self.tracker.reset()
             self.judge.reset()
             self.back.reset()
+            self.lean.reset()
         else:
             tracked = self.tracker.update(obs, self.side, voting=self.side_choice == "auto" and timer.first_side_open)
             if tracked.side_vote is not None:
@@ -133,8 +139,10 @@ class Engine:
             # models' on the corpus's train people (knee F1 1.00 vs 0.94, hip MAE 2.0 vs 10.2
             # degrees, cross-validated), so they are kept.
             lying = s.posture == "lying"
+            # The raw lean stays what the knee and back stages read: their models and references
+            # were fitted on it.
+            lean = measures["trunk_inclination"]
             if not lying:
-                lean = measures["trunk_inclination"]
                 measures["knee_angle"] = self.knee.update(obs.t, tracked.xy, tracked.visibility, obs.z, self.side,
                                                           measures["knee_angle"],
                                                           leaning=lean >= self.params.back.upright_below_deg)
@@ -142,10 +150,12 @@ class Engine:
                 measures["hip_angle"] = self._learned(self.hip_model, hip_inputs(
                     tracked.xy, tracked.visibility, obs.z, self.side, lying), self.params.hip.max_expected_error_deg)
             if s.posture == "seated":
-                back = self.back.update(tracked.xy, obs.back_raw, measures["trunk_inclination"], obs.t,
+                back = self.back.update(tracked.xy, obs.back_raw, lean, obs.t,
                                         collecting=phase_before in ("setup", "positioning", "rest"),
                                         features=obs.back_features, side=self.side)
                 measures["spine_flexion"] = back.spine_flexion
+                measures["trunk_inclination"] = self.lean.update(obs.t, tracked.xy, tracked.visibility, obs.z,
+                                                                 self.side, lean)
             entry = measures[s.entry.measure]
             evidence = Evidence(obs.t, tracked.xy, tracked.visibility, obs.width, obs.height, self.side,
                                 tracked.near_side, s.posture, measures,

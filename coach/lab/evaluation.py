@@ -30,7 +30,7 @@ from coach.measure import geometry
 from coach.measure.measures import BY_NAME as MEASURE_SPECS
 from coach.measure.measures import RECORDED
 from coach.measure.silhouette import CROP_SHAPE, N_FEATURES, back_features, trunk_crop
-from coach.params import BackParams, CoachParams, HipParams, KneeParams
+from coach.params import BackParams, CoachParams, HipParams, KneeParams, TrunkParams
 from coach.pose.estimator import Pose, PoseEstimator
 from coach.pose.video import read_frames
 from coach.progress.flexibility import TEST_OF, steady_value
@@ -41,7 +41,7 @@ from coach.rules.verdicts import FAULT, OK, count_reversals, threshold_status
 # "today": the engine as it was before issue 11 (the silhouette's bend against the person's
 # upright baseline, MediaPipe's raw knee and hip angles), scored beside the current one on the corpus.
 TODAY = CoachParams(back=BackParams(learned=False), knee=KneeParams(learned=False),
-                    hip=HipParams(learned=False))
+                    hip=HipParams(learned=False), trunk=TrunkParams(learned=False))
 
 # The naive engine calls a back rounded when ear-shoulder-hip bends below this: upright
 # sitting already reads 159-165 (RECIPES.md), so anything stricter flags everyone.

@@ -33,10 +33,14 @@ from coach.measure.learned import (
     KNEE_INPUTS,
     KNEE_MODEL,
     KNEE_REQUIRED,
+    TRUNK_INPUTS,
+    TRUNK_MODEL,
+    TRUNK_REQUIRED,
     LearnedModel,
     back_inputs,
     hip_inputs,
     knee_inputs,
+    trunk_inputs,
 )
 from coach.rules.stretches import get_stretch
 
@@ -76,7 +80,11 @@ BACK = Target(BACK_MODEL, BACK_INPUTS, BACK_REQUIRED, "spine_flexion", "hip_hing
 KNEE = Target(KNEE_MODEL, KNEE_INPUTS, KNEE_REQUIRED, "knee_angle", "knee_extension", fault_below=True)
 # The hip angle judges no check: it is chosen on MAE alone (check None).
 HIP = Target(HIP_MODEL, HIP_INPUTS, HIP_REQUIRED, "hip_angle", "", fault_below=True)
-TARGETS = {"back": BACK, "knee": KNEE, "hip": HIP}
+# The lean judges no check either; an input outside the train range leaves the raw lean.
+TRUNK = Target(TRUNK_MODEL, TRUNK_INPUTS, TRUNK_REQUIRED, "trunk_inclination", "", fault_below=True, novelty=True)
+TARGETS = {"back": BACK, "knee": KNEE, "hip": HIP, "trunk": TRUNK}
+# Each corrected angle's raw input: what the correction must beat.
+RAW_INPUT = {"knee": "knee_angle", "hip": "hip_angle", "trunk": "lean"}
 
 
 def clip_rows(truth: dict, poses: ClipPoses) -> dict[str, Rows]:
@@ -85,7 +93,7 @@ def clip_rows(truth: dict, poses: ClipPoses) -> dict[str, Rows]:
     lying = stretch.posture == "lying"
     engine = Engine(stretch, truth["side"], hold_s=math.inf, reps=1, both_sides=False, params=TODAY)
     frames = truth["frames"][: len(poses.t)]
-    rows: dict[str, list] = {"back": [], "knee": [], "hip": []}
+    rows: dict[str, list] = {key: [] for key in TARGETS}
     for i, obs in enumerate(poses.observations()):
         frame = engine.update(obs)
         f = frames[i]
@@ -97,6 +105,9 @@ def clip_rows(truth: dict, poses: ClipPoses) -> dict[str, Rows]:
         if f.get("hip_angle") is not None:
             rows["hip"].append((hip_inputs(frame.xy, frame.visibility, obs.z, frame.side, lying),
                                 f["hip_angle"], "unsure"))
+        if not lying and f.get("trunk_inclination") is not None:
+            rows["trunk"].append((trunk_inputs(frame.xy, frame.visibility, obs.z, frame.side),
+                                  f["trunk_inclination"], "unsure"))
         if not lying and obs.back_features is not None:
             rows["back"].append((back_inputs(obs.back_features, frame.xy, frame.side, engine.back.profile_baseline),
                                  f["spine_flexion"],
@@ -309,7 +320,8 @@ def train(corpus_dir: Path = CORPUS_DIR, out_dir: Path | None = None,
 
     data = gather(corpus_dir, "train")
     seated = STRETCHES["seated-chair"]
-    thresholds = {"back": seated.threshold("hip_hinge"), "knee": seated.threshold("knee_extension"), "hip": 0.0}
+    thresholds = {"back": seated.threshold("hip_hinge"), "knee": seated.threshold("knee_extension"), "hip": 0.0,
+                  "trunk": 0.0}
     models = {}
     for key, target in TARGETS.items():
         if key not in data:
@@ -319,8 +331,8 @@ def train(corpus_dir: Path = CORPUS_DIR, out_dir: Path | None = None,
             f"{len(target.inputs)} inputs, {FOLDS} folds of whole people"
             + (f"; {target.check} fault {'below' if target.fault_below else 'from'} {thresholds[key]:.0f}"
                if target.check else ""))
-        if key in ("knee", "hip"):  # what the correction must beat: MediaPipe's own angle
-            raw = rows.x[:, target.inputs.index(target.truth)]
+        if key in RAW_INPUT:  # what the correction must beat: MediaPipe's own angle
+            raw = rows.x[:, target.inputs.index(RAW_INPUT[key])]
             log(f"  uncorrected: MAE {np.mean(np.abs(raw - rows.y)):5.2f} deg" + (
                 f", {target.check} F1 (frames) {f1_of(raw, rows, thresholds[key], True):.3f}" if target.check else ""))
         models[key] = fit(rows, target, thresholds[key], log)

@@ -29,6 +29,13 @@ The model corrects it from the leg's whole shape: how straight the hip-ankle lin
 against the two segment lengths, where the knee sits off that line, the foot, the other
 leg, and how visible each joint is. **The hip angle** shares that misplaced knee (its thigh
 runs hip to knee), so it is corrected the same way (``hip_inputs``).
+
+**The trunk's lean** (``trunk_inputs``): in a loose top, a hoodie or a layered top MediaPipe
+puts the shoulders where the fabric is, and on the floor in a hoodie it read a 20-degree lean
+as 5 (issue 21: the person never "entered" the stretch, so neither the hold nor the bounce was
+judged). The model reads the lean from the hip's inputs (the leg's shape, the raw hip angle and
+the raw lean) with the head against the trunk line and how side-on the shoulders are. Seated
+only; where it expects to be far off the raw lean stands (coach.coaching.engine).
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from coach.pose.landmarks import Landmark, Side, leg, other_side
 BACK_MODEL = "back_model.npz"
 KNEE_MODEL = "knee_model.npz"
 HIP_MODEL = "hip_model.npz"
+TRUNK_MODEL = "trunk_model.npz"
 N_PROFILE = len(PROFILE_U)
 # Not the silhouette's front (belly-side) depth: seated in the stretch the arms hang in front of
 # the belly, so that ray measures the arms as much as the trunk, and on the floor the upright
@@ -175,6 +183,18 @@ def hip_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, sid
                             float(visibility[shoulder])]])
 
 
+TRUNK_INPUTS: tuple[str, ...] = (*HIP_INPUTS, "ear_offset", "ear_along", "nose_offset", "nose_along",
+                                 "side_on_width")
+
+
+def trunk_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, side: Side) -> np.ndarray:
+    """The input vector of ``TRUNK_INPUTS`` for one seated frame: the hip's (with the raw
+    lean), where the head sits against the hip-shoulder line, and how side-on the body is (a
+    loose top spreads MediaPipe's shoulders)."""
+    return np.concatenate([hip_inputs(xy, visibility, z, side, lying=False), _head_offsets(xy, side),
+                           [float(geometry.side_on_width(xy))]])
+
+
 @dataclass(frozen=True)
 class LearnedModel:
     """A ridge regression for a measure and a second one for the absolute error to expect."""
@@ -280,12 +300,13 @@ def load_model(path: Path, inputs: tuple[str, ...]) -> LearnedModel:
 BACK_REQUIRED = (BACK_INPUTS.index("profile_0.5"), BACK_INPUTS.index("lean"))
 KNEE_REQUIRED = (KNEE_INPUTS.index("knee_angle"),)
 HIP_REQUIRED = (HIP_INPUTS.index("hip_angle"),)
-INPUTS = {BACK_MODEL: BACK_INPUTS, KNEE_MODEL: KNEE_INPUTS, HIP_MODEL: HIP_INPUTS}
+TRUNK_REQUIRED = (TRUNK_INPUTS.index("lean"),)
+INPUTS = {BACK_MODEL: BACK_INPUTS, KNEE_MODEL: KNEE_INPUTS, HIP_MODEL: HIP_INPUTS, TRUNK_MODEL: TRUNK_INPUTS}
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def shipped_model(name: str) -> LearnedModel:
-    """A committed model (BACK_MODEL, KNEE_MODEL or HIP_MODEL), checked against models/MANIFEST.sha256."""
+    """A committed model (BACK_MODEL, KNEE_MODEL, HIP_MODEL or TRUNK_MODEL), checked against models/MANIFEST.sha256."""
     from coach.pose.models import MODELS_DIR, verify_listed
 
     path = MODELS_DIR / name
