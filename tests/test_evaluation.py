@@ -150,3 +150,30 @@ def test_a_fault_arising_mid_hold_is_timed_from_where_the_truth_passes_the_thres
     resting = {**gt, "frames": [{**f, "phase": "rest"} for f in frames]}
     assert fault_responses(resting, records(set())) == {}
     assert fault_responses(gt, [{"t": f["t"], "checks": {}} for f in frames]) is None
+
+
+def test_the_steadiness_ceiling_is_what_specs_rule_scores_on_the_true_angles():
+    """A clean 8-degree bounce at 1 Hz from 6 to 12 s, labelled as the renderer labels it (the
+    peak-to-peak of a 2 s window centred on each frame): SPEC's rule on those true angles never
+    calls the still lean bouncing, catches the bounce, and still misses the second or so the
+    centred label runs ahead of it; after the bounce its 2 s window outlasts the label by a few
+    frames. The ceiling of the coach's steadiness F1 is below 1."""
+    import numpy as np
+
+    from coach.lab.truth_rule import steadiness_on_truth
+
+    fps = 15.0
+    t = np.arange(int(18 * fps)) / fps
+    swing = np.where((t >= 6.0) & (t < 12.0), 4.0 * np.sin(2 * np.pi * (t - 6.0)), 0.0)
+    lean = 28.0 + swing
+    frames = []
+    for i, ti in enumerate(t):
+        near = np.abs(t - ti) <= 1.0
+        pp = float(np.ptp(swing[near]))
+        label = "ok" if pp < 2.0 else "fault" if pp > 6.0 else "unsure"
+        frames.append({"t": float(ti), "trunk_inclination": float(lean[i]), "labels": {"steadiness": label}})
+    counts = steadiness_on_truth({"exercise": "seated-chair", "frames": frames})
+    assert counts["fp"] <= 0.5 * fps and counts["tp"] > 3 * fps
+    labelled_fault = sum(f["labels"]["steadiness"] == "fault" for f in frames)
+    assert counts["tp"] + counts["fn"] == labelled_fault
+    assert 0.5 * fps < counts["fn"] < 2.0 * fps  # the label's lead and SPEC's full swing

@@ -26,6 +26,7 @@ from coach.coaching.observe import Observation, measure_back
 from coach.coaching.recorder import Recorder
 from coach.lab.groundtruth import load_groundtruth
 from coach.lab.responses import OUTCOMES, describe, fault_responses, pooled_responses
+from coach.lab.truth_rule import steadiness_on_truth
 from coach.measure import geometry
 from coach.measure.measures import BY_NAME as MEASURE_SPECS
 from coach.measure.measures import RECORDED
@@ -338,6 +339,7 @@ def evaluate_poses(gt: dict, poses: ClipPoses, name: str, params: CoachParams | 
     result["naive"] = score(gt, naive_records, naive_holds)
     if baseline is not None:
         result["today"] = score(gt, *run_engine(poses, gt["exercise"], "auto", baseline))
+    result["truth_rule"] = steadiness_on_truth(gt, params)
     return result
 
 
@@ -470,6 +472,7 @@ def format_report(results: list[dict]) -> str:
     lines.append("")
     lines.append("Totals (targets: knee and trunk MAE <= 3, hip <= 4, F1 >= 0.95 per check, hold start and "
                  "duration within 1 s)")
+    lines.append(_truth_rule_line(results))
     for engine in engines:
         t = pooled(results, engine)
         mae = "  ".join(f"{m} {_fmt(v)} (max {_fmt(t['max_error'][m])})" for m, v in t["mae"].items())
@@ -492,6 +495,17 @@ def format_report(results: list[dict]) -> str:
             lines.append(f"[{engine}] faults arising mid-hold, confirmed from the moment the truth passes the "
                          f"threshold (coach.lab.responses): {describe(t['responses'])}")
     return "\n".join(lines)
+
+
+def _truth_rule_line(results: list[dict]) -> str:
+    """The ceiling of the steadiness F1 (coach.lab.truth_rule)."""
+    tp, fp, fn = (sum(r.get("truth_rule", {}).get(k, 0) for r in results) for k in ("tp", "fp", "fn"))
+    if not tp + fn:
+        return "[truth] steadiness: no bouncing labelled"
+    precision, recall = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return (f"[truth] steadiness: SPEC's rule on the true angles, against these labels (centred 2 s windows): "
+            f"P {precision:.2f} R {recall:.2f} F1 {f1:.2f}, the most a rule that sees only the past can reach")
 
 
 def format_targets(results: list[dict], engine: str = "coach") -> str:
