@@ -1,8 +1,9 @@
-"""Learned measures: spinal flexion and the knee angle (degrees), each with the error to expect.
+"""Learned measures: spinal flexion, the knee and hip angles and the seated lean (degrees),
+each with the error to expect.
 
 Trained by ``coach corpus train`` on the corpus's *train* people only (never the validation
-split) and shipped as ``models/back_model.npz`` and ``models/knee_model.npz`` (a few KB each,
-sha256 in ``models/MANIFEST.sha256``). At run time they are NumPy: a standardised input
+split) and shipped as ``models/back_model.npz``, ``knee_model.npz``, ``hip_model.npz`` and
+``trunk_model.npz`` (a few KB each, sha256 in ``models/MANIFEST.sha256``). At run time they are NumPy: a standardised input
 vector, a ridge regression for the measure, a second one for the error to expect.
 
 **The back** (``back_inputs``) is read from what a side-on webcam shows of the trunk:
