@@ -189,7 +189,7 @@ def test_no_failed_request_and_no_console_error_from_the_app(results):
 
 # What Streamlit's frontend says when its server is gone ("Cannot send rerun backMessage when
 # disconnected from server"; the websocket's reconnection attempts).
-LOST_SERVER = re.compile(r"disconnected from server|WebSocket|ERR_CONNECTION_REFUSED", re.I)
+LOST_SERVER = re.compile(r"disconnected from server|_stcore/stream|ERR_CONNECTION_REFUSED", re.I)
 
 
 def test_the_app_log_has_no_deprecation_warning(results):

@@ -152,12 +152,12 @@ def test_a_fault_arising_mid_hold_is_timed_from_where_the_truth_passes_the_thres
     assert fault_responses(gt, [{"t": f["t"], "checks": {}} for f in frames]) is None
 
 
-def test_the_steadiness_ceiling_is_what_specs_rule_scores_on_the_true_angles():
+def test_the_steadiness_reference_is_what_specs_rule_scores_on_the_true_angles():
     """A clean 8-degree bounce at 1 Hz from 6 to 12 s, labelled as the renderer labels it (the
     peak-to-peak of a 2 s window centred on each frame): SPEC's rule on those true angles never
     calls the still lean bouncing, catches the bounce, and still misses the second or so the
     centred label runs ahead of it; after the bounce its 2 s window outlasts the label by a few
-    frames. The ceiling of the coach's steadiness F1 is below 1."""
+    frames. SPEC's rule itself, with perfect angles, scores an F1 below 1 against these labels."""
     import numpy as np
 
     from coach.lab.truth_rule import steadiness_on_truth

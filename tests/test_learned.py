@@ -259,3 +259,37 @@ def test_an_unsure_trunk_model_fades_back_to_the_raw_lean_without_a_step() -> No
     steps = np.abs(np.diff(np.concatenate([first, after])))
     assert steps.max() < 1.0
     assert abs(after[-1] - 20.0) < 0.3  # the raw lean in the end
+
+
+def test_the_engine_reads_the_corrected_lean_everywhere_but_in_the_back():
+    """A hoodie whose raw lean reads 7 degrees where the person leans 13: the hold's entry, the
+    recorded lean and the knee's guard (which must be on in every hold that can start) read the
+    corrected lean; the back model and its upright reference read the raw lean they were fitted
+    on; nobody in view starts the correction afresh."""
+    from coach.coaching.engine import Engine
+    from coach.coaching.observe import Observation
+
+    engine = Engine("seated-chair", "left", hold_s=60, reps=1, both_sides=False)
+    engine.lean.model = _ReadsHigherBy(6.0, 2.0)
+    seen = {"back": [], "leaning": []}
+    back_update, knee_update = engine.back.update, engine.knee.update
+
+    def back(xy, back_raw, lean, *args, **kwargs):
+        seen["back"].append(lean)
+        return back_update(xy, back_raw, lean, *args, **kwargs)
+
+    def knee(*args, leaning, **kwargs):
+        seen["leaning"].append(leaning)
+        return knee_update(*args, leaning=leaning, **kwargs)
+
+    engine.back.update, engine.knee.update = back, knee
+    frames = []
+    for i in range(120):
+        xy, vis, z = seated_person(lean=7.0)
+        frames.append(engine.update(Observation(i / 15, 640, 480, xy, vis, z)))
+    raw = float(geometry.trunk_inclination(seated_person(lean=7.0)[0], "left"))
+    assert frames[-1].measures["trunk_inclination"] == pytest.approx(raw + 6.0, abs=0.3)
+    assert seen["back"][-1] == pytest.approx(raw, abs=1e-6)
+    assert raw < 10.0 and all(seen["leaning"])  # by the raw lean the person would never be leaning
+    engine.update(Observation(120 / 15, 640, 480))  # nobody in view
+    assert engine.lean.correction == 0.0

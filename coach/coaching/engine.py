@@ -5,18 +5,18 @@ Named stages, driven in one fixed order for every stretch::
     observe (coach.coaching.observe, before the engine: the only stage that needs the picture)
       -> side and leg tracking   SideTracker     which leg, which side faces the camera, smoothing
       -> measures                landmark_measures  SPEC's angles (coach.measure.measures); seated,
+                                 LeanReading        the lean less the clothes' bias the learned
+                                                    trunk reads (coach.coaching.lean), then
                                  KneeReading        the knee and hip as the learned models read them,
                                                     the knee guarded by the raw angle (coach.coaching.knee)
       -> back                    BackCalibration    spinal flexion (the learned back model, or the
-                                                    silhouette against the upright back); then
-                                 LeanReading        the seated lean, less the clothes' bias the
-                                                    learned trunk reads (coach.coaching.lean)
+                                                    silhouette against the upright back)
       -> verdicts and hysteresis Judge           the check registry, what is shown, warnings
       -> hold timer              HoldTimer       setup, positioning, holding, rest, done
       -> cue                     CueBoard        one sentence, most important first
 
 The back comes after the measures because its hinge correction needs the trunk's lean (the
-raw one, which its model was fitted on; the learned lean replaces it only after the back).
+raw one, which its model was fitted on).
 Two stages read the hold timer as it was when the frame arrived, before this frame moves
 it on: side tracking (the first side may change only before its first completed hold) and
 the back calibration (the upright back is learned only outside a hold).
@@ -40,7 +40,7 @@ from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
 from coach.coaching.knee import KneeReading
 from coach.coaching.lean import LeanReading
-from coach.measure.learned import HIP_MODEL, hip_inputs, shipped_model
+from coach.measure.learned import HIP_MODEL, hip_inputs, shipped_model, trusted
 from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
@@ -139,13 +139,17 @@ class Engine:
             # models' on the corpus's train people (knee F1 1.00 vs 0.94, hip MAE 2.0 vs 10.2
             # degrees, cross-validated), so they are kept.
             lying = s.posture == "lying"
-            # The raw lean stays what the knee and back stages read: their models and references
-            # were fitted on it.
+            # The back model and its upright reference were fitted on the raw lean; everything
+            # else reads the lean less the clothes' bias, the knee's guard included: it must be on
+            # in every hold the corrected lean lets start.
             lean = measures["trunk_inclination"]
+            if s.posture == "seated":
+                measures["trunk_inclination"] = self.lean.update(obs.t, tracked.xy, tracked.visibility, obs.z,
+                                                                 self.side, lean)
             if not lying:
-                measures["knee_angle"] = self.knee.update(obs.t, tracked.xy, tracked.visibility, obs.z, self.side,
-                                                          measures["knee_angle"],
-                                                          leaning=lean >= self.params.back.upright_below_deg)
+                measures["knee_angle"] = self.knee.update(
+                    obs.t, tracked.xy, tracked.visibility, obs.z, self.side, measures["knee_angle"],
+                    leaning=measures["trunk_inclination"] >= self.params.back.upright_below_deg)
             if self.hip_model is not None and not lying:
                 measures["hip_angle"] = self._learned(self.hip_model, hip_inputs(
                     tracked.xy, tracked.visibility, obs.z, self.side, lying), self.params.hip.max_expected_error_deg)
@@ -154,8 +158,6 @@ class Engine:
                                         collecting=phase_before in ("setup", "positioning", "rest"),
                                         features=obs.back_features, side=self.side)
                 measures["spine_flexion"] = back.spine_flexion
-                measures["trunk_inclination"] = self.lean.update(obs.t, tracked.xy, tracked.visibility, obs.z,
-                                                                 self.side, lean)
             entry = measures[s.entry.measure]
             evidence = Evidence(obs.t, tracked.xy, tracked.visibility, obs.width, obs.height, self.side,
                                 tracked.near_side, s.posture, measures,
@@ -193,6 +195,7 @@ class Engine:
             self.tracker.new_side()
             self.judge.reset()
             self.knee.reset()
+            self.lean.reset()  # the other side faces the camera: the clothes read differently
         switching = timer.phase == "rest" and timer.rep == 1 and timer.side_index > 0
         cue = self.cues.update(obs.t, [c for c, state in judgement.checks.items() if state.shown], CueContext(
             timer.phase, timer.rep, timer.reps, switching, sit_tall=needs_calibration,
@@ -228,7 +231,7 @@ class Engine:
         """An angle as a learned model reads it; NaN (its check unknown) where the model
         expects to be too far off to tell a straight knee from a bent one."""
         value, error = model.predict(inputs)
-        if not math.isfinite(error[0]) or error[0] > max_error:
+        if not trusted(float(error[0]), max_error):
             return math.nan
         return float(min(value[0], 180.0))
 

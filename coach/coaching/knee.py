@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.measure.learned import KNEE_MODEL, knee_inputs, shipped_model
+from coach.measure.learned import KNEE_MODEL, knee_inputs, shipped_model, trusted
 from coach.params import KneeParams
 from coach.pose.landmarks import Side
 from coach.rules.checks import KNEE_STRAIGHT
@@ -88,7 +88,7 @@ class KneeReading:
         if self.model is None:
             return raw
         value, error = self.model.predict(knee_inputs(xy, visibility, z, side, lying=False))
-        if not math.isfinite(error[0]) or error[0] > self.params.max_expected_error_deg:
+        if not trusted(float(error[0]), self.params.max_expected_error_deg):
             return math.nan
         learned = float(min(value[0], 180.0))
         for window, keep in ((self._straight, self.params.reference_s), (self._recent, self.params.recent_s)):

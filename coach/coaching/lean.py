@@ -10,8 +10,9 @@ every movement: a network of 22 inputs passes on each landmark's jitter, and wit
 itself the train people's still holds were called bouncing 5 s more.
 
 Where the model expects to be far off, or has never seen such inputs, the correction fades
-back to none and the raw lean stands (the lean judges no fault itself, and the raw lean is what
-the coach read before).
+back to none and the raw lean stands: it is what the coach read before the model, and a
+reading the model cannot vouch for is no reason to drop the entry or the bouncing check. The
+back model and its upright reference keep the raw lean, which they were fitted on.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ import math
 
 import numpy as np
 
-from coach.measure.learned import TRUNK_MODEL, shipped_model, trunk_inputs
+from coach.measure.learned import TRUNK_MODEL, shipped_model, trunk_inputs, trusted
 from coach.params import TrunkParams
 from coach.pose.landmarks import Side
 from coach.pose.smoothing import LowPass
 
 
 class LeanReading:
+    """The seated lean for the entry, the bouncing check, the knee's guard and the screen:
+    the raw lean plus the learned correction, low-passed (per person and side)."""
+
     def __init__(self, params: TrunkParams) -> None:
         self.params = params
         self.model = shipped_model(TRUNK_MODEL) if params.learned else None
@@ -45,7 +49,7 @@ class LeanReading:
         if self.model is None or not math.isfinite(raw):
             return raw
         value, error = self.model.predict(trunk_inputs(xy, visibility, z, side))
-        sure = math.isfinite(error[0]) and error[0] <= self.params.max_expected_error_deg
+        sure = trusted(float(error[0]), self.params.max_expected_error_deg)
         # Unsure, the correction glides back to none rather than dropping there: a step of the
         # clothes' 5 degrees for one frame would be a bounce.
         self.correction = float(self._correction(np.array(value[0] - raw if sure else 0.0), t))

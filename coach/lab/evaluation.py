@@ -498,14 +498,14 @@ def format_report(results: list[dict]) -> str:
 
 
 def _truth_rule_line(results: list[dict]) -> str:
-    """The ceiling of the steadiness F1 (coach.lab.truth_rule)."""
+    """SPEC's bouncing rule on the true angles, the steadiness F1's reference (coach.lab.truth_rule)."""
     tp, fp, fn = (sum(r.get("truth_rule", {}).get(k, 0) for r in results) for k in ("tp", "fp", "fn"))
     if not tp + fn:
-        return "[truth] steadiness: no bouncing labelled"
+        return "[truth] steadiness: no bouncing labelled (or results saved before coach.lab.truth_rule)"
     precision, recall = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return (f"[truth] steadiness: SPEC's rule on the true angles, against these labels (centred 2 s windows): "
-            f"P {precision:.2f} R {recall:.2f} F1 {f1:.2f}, the most a rule that sees only the past can reach")
+            f"P {precision:.2f} R {recall:.2f} F1 {f1:.2f} (the rule itself, with perfect angles)")
 
 
 def format_targets(results: list[dict], engine: str = "coach") -> str:

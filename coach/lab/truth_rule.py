@@ -1,11 +1,12 @@
-"""What SPEC's bouncing rule scores on the *true* angles: the most any rule can reach that, like
-the coach, sees only the past.
+"""What SPEC's bouncing rule scores on the *true* angles: the reference for the coach's
+steadiness F1, which runs the same rule on MediaPipe's angles.
 
 The ground truth labels a frame bouncing when the oscillation's peak-to-peak in a 2 s window
 centred on it passes 6 degrees (sample_videos/render.py), so a bounce is labelled about a
 second before it starts, while SPEC's rule (>= 4 degrees and 2 reversals within 2 s) needs a
 full swing first. Run on the renderer's own angles, with the stretch's entry as the engine
-uses it, the rule's F1 against those labels is the ceiling of the coach's steadiness F1.
+uses it, the rule's F1 against those labels is what SPEC's rule itself reaches with perfect
+angles.
 """
 
 from __future__ import annotations

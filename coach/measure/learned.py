@@ -4,7 +4,8 @@ each with the error to expect.
 Trained by ``coach corpus train`` on the corpus's *train* people only (never the validation
 split) and shipped as ``models/back_model.npz``, ``knee_model.npz``, ``hip_model.npz`` and
 ``trunk_model.npz`` (a few KB each, sha256 in ``models/MANIFEST.sha256``). At run time they are NumPy: a standardised input
-vector, a ridge regression for the measure, a second one for the error to expect.
+vector, a ridge regression or a small tanh network for the measure, a ridge regression for
+the error to expect.
 
 **The back** (``back_inputs``) is read from what a side-on webcam shows of the trunk:
 - the silhouette's back edge at 13 points along the hip-shoulder chord
@@ -36,7 +37,7 @@ puts the shoulders where the fabric is, and on the floor in a hoodie it read a 2
 as 5 (issue 21: the person never "entered" the stretch, so neither the hold nor the bounce was
 judged). The model reads the lean from the hip's inputs (the leg's shape, the raw hip angle and
 the raw lean) with the head against the trunk line and how side-on the shoulders are. Seated
-only; where it expects to be far off the raw lean stands (coach.coaching.engine).
+only; where it expects to be far off the raw lean stands (coach.coaching.lean).
 """
 
 from __future__ import annotations
@@ -194,6 +195,12 @@ def trunk_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, s
     loose top spreads MediaPipe's shoulders)."""
     return np.concatenate([hip_inputs(xy, visibility, z, side, lying=False), _head_offsets(xy, side),
                            [float(geometry.side_on_width(xy))]])
+
+
+def trusted(error: float, max_error: float) -> bool:
+    """A learned reading may be used: its expected error is known (the inputs are like those
+    it was trained on) and within ``max_error`` degrees."""
+    return bool(np.isfinite(error)) and error <= max_error
 
 
 @dataclass(frozen=True)

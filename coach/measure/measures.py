@@ -35,7 +35,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("hip_angle", "hip angle", ("seated", "lying"), geometry.hip_angle, True,
             "SPEC measures: shoulder-hip-knee of the stretched side"),
     Measure("trunk_inclination", "lean", ("seated",), geometry.trunk_inclination, True,
-            "SPEC measures: hip-to-shoulder line from vertical, forward positive"),
+            "SPEC measures: hip-to-shoulder line from vertical, forward positive; seated, the engine records "
+            "it less the clothes' bias its learned trunk reads (coach.coaching.lean)"),
     Measure("leg_raise", "leg raise", ("lying",), geometry.leg_raise, True,
             "SPEC measures: the stretched thigh (hip to knee) above the floor line"),
     Measure("spine_flexion", "back rounding", ("seated",), None, True,
