@@ -1,4 +1,5 @@
-"""Stage 4b, the seated lean as the coach reads it: the raw lean, less the clothes' bias.
+"""A measures stage, before the knee's: the seated lean as the coach reads it, the raw lean
+less the clothes' bias.
 
 In a loose top, a hoodie or a layered top MediaPipe puts the shoulders where the fabric is:
 on the floor in a hoodie it read a 20-degree lean as 5, so the person never "entered" the
