@@ -20,8 +20,10 @@ from coach.measure.learned import (
     TRUNK_INPUTS,
     TRUNK_MODEL,
     LearnedModel,
+    hip_inputs,
     load_model,
     shipped_model,
+    trunk_inputs,
 )
 from coach.coaching.lean import LeanReading
 from coach.measure import geometry
@@ -226,7 +228,8 @@ def _leans(reading: LeanReading, raw: np.ndarray, t0: float = 0.0, fps: float = 
     out = []
     for i, lean in enumerate(raw):
         xy, vis, z = seated_person(lean=float(lean))
-        out.append(reading.update(t0 + i / fps, xy, vis, z, "left", float(geometry.trunk_inclination(xy, "left"))))
+        inputs = trunk_inputs(hip_inputs(xy, vis, z, "left", lying=False), xy, "left")
+        out.append(reading.update(t0 + i / fps, inputs, float(geometry.trunk_inclination(xy, "left"))))
     return np.array(out)
 
 

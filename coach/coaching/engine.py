@@ -40,7 +40,7 @@ from coach.coaching.result import CoachFrame, Event
 from coach.coaching.tracking import SideTracker
 from coach.coaching.knee import KneeReading
 from coach.coaching.lean import LeanReading
-from coach.measure.learned import HIP_MODEL, hip_inputs, shipped_model, trusted
+from coach.measure.learned import HIP_MODEL, hip_inputs, shipped_model, trunk_inputs, trusted
 from coach.measure.measures import MEASURES, RECORDED, landmark_measures
 from coach.params import CoachParams
 from coach.pose.landmarks import Side
@@ -143,16 +143,15 @@ class Engine:
             # else reads the lean less the clothes' bias, the knee's guard included: it must be on
             # in every hold the corrected lean lets start.
             lean = measures["trunk_inclination"]
-            if s.posture == "seated":
-                measures["trunk_inclination"] = self.lean.update(obs.t, tracked.xy, tracked.visibility, obs.z,
-                                                                 self.side, lean)
             if not lying:
+                # The hip's inputs feed both the hip and the trunk models: computed once.
+                hip = hip_inputs(tracked.xy, tracked.visibility, obs.z, self.side, lying=False)
+                measures["trunk_inclination"] = self.lean.update(obs.t, trunk_inputs(hip, tracked.xy, self.side), lean)
                 measures["knee_angle"] = self.knee.update(
                     obs.t, tracked.xy, tracked.visibility, obs.z, self.side, measures["knee_angle"],
                     leaning=measures["trunk_inclination"] >= self.params.back.upright_below_deg)
-            if self.hip_model is not None and not lying:
-                measures["hip_angle"] = self._learned(self.hip_model, hip_inputs(
-                    tracked.xy, tracked.visibility, obs.z, self.side, lying), self.params.hip.max_expected_error_deg)
+                if self.hip_model is not None:
+                    measures["hip_angle"] = self._learned(self.hip_model, hip, self.params.hip.max_expected_error_deg)
             if s.posture == "seated":
                 back = self.back.update(tracked.xy, obs.back_raw, lean, obs.t,
                                         collecting=phase_before in ("setup", "positioning", "rest"),

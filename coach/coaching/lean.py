@@ -22,9 +22,8 @@ import math
 
 import numpy as np
 
-from coach.measure.learned import TRUNK_MODEL, shipped_model, trunk_inputs, trusted
+from coach.measure.learned import TRUNK_MODEL, shipped_model, trusted
 from coach.params import TrunkParams
-from coach.pose.landmarks import Side
 from coach.pose.smoothing import LowPass
 
 
@@ -43,13 +42,12 @@ class LeanReading:
         self._correction.reset()
         self.correction = 0.0
 
-    def update(self, t: float, xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, side: Side,
-               raw: float) -> float:
-        """The lean (degrees) for this frame's smoothed landmarks, ``raw`` being their own
-        hip-shoulder lean."""
+    def update(self, t: float, inputs: np.ndarray, raw: float) -> float:
+        """The lean (degrees) for this frame: ``inputs`` are its ``trunk_inputs``
+        (coach.measure.learned), ``raw`` the smoothed landmarks' own hip-shoulder lean."""
         if self.model is None or not math.isfinite(raw):
             return raw
-        value, error = self.model.predict(trunk_inputs(xy, visibility, z, side))
+        value, error = self.model.predict(inputs)
         sure = trusted(float(error[0]), self.params.max_expected_error_deg)
         # Unsure, the correction glides back to none rather than dropping there: a step of the
         # clothes' 5 degrees for one frame would be a bounce.

@@ -400,9 +400,7 @@ def pooled(results: list[dict], engine: str) -> dict:
         # summed over clips (a clip judged nowhere counts, with all its frames).
         judged = sum(c["hold_judged"] for c in counts)
         labelled = sum(c["hold_labelled"] for c in counts)
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = tp / (tp + fn) if tp + fn else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision, recall, f1 = _pooled_prf(tp, fp, fn)
         total["checks"][check] = {"precision": precision, "recall": recall, "f1": f1,
                                   "coverage": judged / labelled if labelled else 0.0}
     errors = [e for r in results for e in r[engine]["holds"]["errors"]]
@@ -431,6 +429,15 @@ def pooled(results: list[dict], engine: str) -> dict:
         total["responses"] = pooled_responses([r[engine].get("responses") for r in results])
     return total
 
+
+
+def _pooled_prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 of counts summed over clips (1.0 where nothing was called or
+    nothing was there to find)."""
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -502,8 +509,7 @@ def _truth_rule_line(results: list[dict]) -> str:
     tp, fp, fn = (sum(r.get("truth_rule", {}).get(k, 0) for r in results) for k in ("tp", "fp", "fn"))
     if not tp + fn:
         return "[truth] steadiness: no bouncing labelled (or results saved before coach.lab.truth_rule)"
-    precision, recall = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = _pooled_prf(tp, fp, fn)
     return (f"[truth] steadiness: SPEC's rule on the true angles, against these labels (centred 2 s windows): "
             f"P {precision:.2f} R {recall:.2f} F1 {f1:.2f} (the rule itself, with perfect angles)")
 

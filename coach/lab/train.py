@@ -102,12 +102,11 @@ def clip_rows(truth: dict, poses: ClipPoses) -> dict[str, Rows]:
         if f.get("knee_angle") is not None:
             rows["knee"].append((knee_inputs(frame.xy, frame.visibility, obs.z, frame.side, lying),
                                  f["knee_angle"], f["labels"]["knee_extension"]))
+        hip = hip_inputs(frame.xy, frame.visibility, obs.z, frame.side, lying)
         if f.get("hip_angle") is not None:
-            rows["hip"].append((hip_inputs(frame.xy, frame.visibility, obs.z, frame.side, lying),
-                                f["hip_angle"], "unsure"))
+            rows["hip"].append((hip, f["hip_angle"], "unsure"))
         if not lying and f.get("trunk_inclination") is not None:
-            rows["trunk"].append((trunk_inputs(frame.xy, frame.visibility, obs.z, frame.side),
-                                  f["trunk_inclination"], "unsure"))
+            rows["trunk"].append((trunk_inputs(hip, frame.xy, frame.side), f["trunk_inclination"], "unsure"))
         if not lying and obs.back_features is not None:
             rows["back"].append((back_inputs(obs.back_features, frame.xy, frame.side, engine.back.profile_baseline),
                                  f["spine_flexion"],

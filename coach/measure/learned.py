@@ -3,9 +3,9 @@ each with the error to expect.
 
 Trained by ``coach corpus train`` on the corpus's *train* people only (never the validation
 split) and shipped as ``models/back_model.npz``, ``knee_model.npz``, ``hip_model.npz`` and
-``trunk_model.npz`` (a few KB each, sha256 in ``models/MANIFEST.sha256``). At run time they are NumPy: a standardised input
-vector, a ridge regression or a small tanh network for the measure, a ridge regression for
-the error to expect.
+``trunk_model.npz`` (a few KB each, sha256 in ``models/MANIFEST.sha256``). At run time they
+are NumPy: a standardised input vector, a ridge regression or a small tanh network for the
+measure, a ridge regression for the error to expect.
 
 **The back** (``back_inputs``) is read from what a side-on webcam shows of the trunk:
 - the silhouette's back edge at 13 points along the hip-shoulder chord
@@ -189,12 +189,12 @@ TRUNK_INPUTS: tuple[str, ...] = (*HIP_INPUTS, "ear_offset", "ear_along", "nose_o
                                  "side_on_width")
 
 
-def trunk_inputs(xy: np.ndarray, visibility: np.ndarray, z: np.ndarray | None, side: Side) -> np.ndarray:
-    """The input vector of ``TRUNK_INPUTS`` for one seated frame: the hip's (with the raw
-    lean), where the head sits against the hip-shoulder line, and how side-on the body is (a
+def trunk_inputs(hip: np.ndarray, xy: np.ndarray, side: Side) -> np.ndarray:
+    """The input vector of ``TRUNK_INPUTS`` for one seated frame: ``hip``, the frame's
+    ``hip_inputs`` (seated; with the raw lean: the engine computes them once for both models),
+    then where the head sits against the hip-shoulder line, and how side-on the body is (a
     loose top spreads MediaPipe's shoulders)."""
-    return np.concatenate([hip_inputs(xy, visibility, z, side, lying=False), _head_offsets(xy, side),
-                           [float(geometry.side_on_width(xy))]])
+    return np.concatenate([hip, _head_offsets(xy, side), [float(geometry.side_on_width(xy))]])
 
 
 def trusted(error: float, max_error: float) -> bool:
