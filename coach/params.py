@@ -123,6 +123,9 @@ class KneeParams:
     spread_factor: float = tunable(2.0, "...or this many times the raw reading's own wander (90th-10th percentile) "
                                    "on the straight knee, where that is larger: a drop inside twice the noise is "
                                    "noise (project choice, checked on the train split)")
+    model_drop_deg: float = tunable(7.0, "degrees: a frame the model reads this far below its own straight "
+                                    "reading does not join that reading (the knee is on its way down): SPEC's "
+                                    "ground truth leaves 7 degrees either side of the threshold unsure")
     clear_bend_raw_deg: float = tunable(100.0, "degrees: a raw angle (0.5 s median) below this, before the person's "
                                         "own straight reading exists, is a bend the model may not call straight "
                                         "(unknown instead): the train people's straight knees read below 97 in "

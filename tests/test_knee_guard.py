@@ -64,3 +64,38 @@ def test_a_bend_the_model_reads_as_straight_stops_the_timer_and_is_never_praised
     first = engine.timer.holds[0]
     assert not first.completed and first.duration == pytest.approx(8.0, abs=0.5)
     assert first.start + first.duration <= 11.2
+
+
+class _Scripted:
+    """A stand-in knee model reading the given values in turn, sure of each (expected error 2)."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.values = iter(values)
+
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([next(self.values)]), np.array([2.0])
+
+
+def test_a_soft_knee_on_its_way_down_does_not_widen_its_own_straight_reading():
+    """The soft-knee variant (fault below 145): a knee held at 161 bends to 133 over a second.
+    The model follows only to 147, above the threshold; the raw angle falls 24 degrees. The
+    frames the model reads well below its own straight reading stay out of that reading, so the
+    raw drop still counts as clear and the knee is unknown, not a soft knee held right (the
+    validation person's soft knee: its straight reading's wander widened 11 -> 23 degrees)."""
+    from coach.coaching.knee import KneeReading
+
+    fps, held_s, bend_s, after_s = 15, 3.0, 2.0, 1.0
+    rng = np.random.default_rng(2)
+    n_held, n_bend, n_after = int(held_s * fps), int(bend_s * fps), int(after_s * fps)
+    raw = np.concatenate([150.0 + rng.uniform(-8.0, 1.0, n_held), np.linspace(150.0, 126.0, n_bend),
+                          np.full(n_after, 126.0)])
+    learned = np.concatenate([np.full(n_held, 161.0), np.linspace(161.0, 147.0, n_bend), np.full(n_after, 147.0)])
+    xy, vis, z = seated_person(lean=30.0)
+    out = {}
+    for drop in (P.model_drop_deg, math.inf):  # the rule, and without it
+        reading = KneeReading(KneeParams(model_drop_deg=drop), bent_below=145.0)
+        reading.model = _Scripted(list(learned))
+        out[drop] = [reading.update(i / fps, xy, vis, z, "left", float(r), leaning=True) for i, r in enumerate(raw)]
+    bent = slice(n_held + n_bend, None)
+    assert all(math.isnan(k) for k in out[P.model_drop_deg][bent])  # never a soft knee held right
+    assert not any(math.isnan(k) for k in out[math.inf][bent])  # without the rule, the bend passed

@@ -89,7 +89,7 @@ class Engine:
         posture = self.stretch.posture
         self.tracker = SideTracker(posture, self.rate, params)
         self.back = BackCalibration(self.rate, params.back, self.stretch.threshold("hip_hinge"))
-        self.knee = KneeReading(params.knee)
+        self.knee = KneeReading(params.knee, self.stretch.threshold("knee_extension"))
         self.hip_model = shipped_model(HIP_MODEL) if params.hip.learned else None
         self.lean = LeanReading(params.trunk)
         self.judge = Judge(self.stretch, params)

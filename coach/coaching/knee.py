@@ -45,14 +45,19 @@ class StraightReading:
     learned: float  # the model's reading then (median)
 
 
-def guarded_knee(learned: float, raw: float, straight: StraightReading | None, params: KneeParams) -> float:
+def guarded_knee(learned: float, raw: float, straight: StraightReading | None, params: KneeParams,
+                 bent_below: float = KNEE_STRAIGHT.value) -> float:
     """The knee angle to judge, from the model's ``learned`` reading and MediaPipe's ``raw``
-    angle (recent median), given the person's own straight reading if there is one yet.
+    angle (recent median), given the person's own straight reading if there is one yet;
+    ``bent_below`` is the stretch's knee_extension threshold (145 for the soft-knee variant).
     Pure: the rule of the module docstring."""
     if not math.isfinite(raw) or not math.isfinite(learned):
         return learned
-    if learned < KNEE_STRAIGHT.value:
-        return learned  # the model sees a bend itself: nothing is hidden
+    if learned < bent_below:
+        # The model sees a fault itself: nothing is hidden. Against the stretch's own threshold:
+        # a soft knee read 147 while the raw angle fell 24 degrees (a bend to 133) was let
+        # through as "a bend the model sees" when this compared with the straight knee's 165.
+        return learned
     if straight is not None:
         clear = straight.raw - raw >= max(params.clear_drop_deg, params.spread_factor * straight.spread)
     else:
@@ -63,8 +68,10 @@ def guarded_knee(learned: float, raw: float, straight: StraightReading | None, p
 class KneeReading:
     """The seated knee: the learned model's reading, guarded by the raw angle (per person and side)."""
 
-    def __init__(self, params: KneeParams) -> None:
+    def __init__(self, params: KneeParams, bent_below: float = KNEE_STRAIGHT.value) -> None:
+        """``bent_below``: the stretch's knee_extension threshold, degrees."""
         self.params = params
+        self.bent_below = bent_below
         self.model = shipped_model(KNEE_MODEL) if params.learned else None
         self._straight: deque[tuple[float, float, float]] = deque()  # (t, raw, learned) read straight
         self._recent: deque[tuple[float, float]] = deque()  # (t, raw) of the last recent_s
@@ -106,8 +113,13 @@ class KneeReading:
             straight = StraightReading(float(p90), float(p90 - p10), float(np.median(seen[:, 2])))
         if not leaning:
             return learned
-        guarded = guarded_knee(learned, recent, straight, self.params)
+        guarded = guarded_knee(learned, recent, straight, self.params, self.bent_below)
         self.doubt = math.isnan(guarded)
-        if math.isfinite(recent) and learned >= KNEE_STRAIGHT.value and not self.doubt:
+        # A frame the model itself reads well below its own straight reading is a knee on its
+        # way down, not straight: kept out, it cannot widen the wander that a bend must exceed
+        # (a soft knee bending to 133, read 147 against its usual 161, widened it 11 -> 23
+        # degrees and hid a 24-degree raw drop).
+        settled = straight is None or learned >= straight.learned - self.params.model_drop_deg
+        if math.isfinite(recent) and learned >= self.bent_below and settled and not self.doubt:
             self._straight.append((t, recent, learned))
         return guarded
