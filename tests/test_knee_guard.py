@@ -21,6 +21,8 @@ def test_a_clear_raw_drop_below_the_persons_straight_reading_is_never_straight()
     assert guarded_knee(177.0, 166.0, straight, P) == 177.0  # noise: the model stands
     assert math.isnan(guarded_knee(177.0, 168.0 - P.clear_drop_deg, straight, P))  # a clear bend: unknown
     assert guarded_knee(150.0, 140.0, straight, P) == 150.0  # the model sees the bend itself: a fault stands
+    # The soft-knee variant faults below 145: a reading of 150 is no fault there, so the raw drop rules.
+    assert math.isnan(guarded_knee(150.0, 140.0, straight, P, bent_below=145.0))
 
 
 def test_a_wandering_raw_reading_needs_a_larger_drop():
@@ -77,11 +79,12 @@ class _Scripted:
 
 
 def test_a_soft_knee_on_its_way_down_does_not_widen_its_own_straight_reading():
-    """The soft-knee variant (fault below 145): a knee held at 161 bends to 133 over a second.
-    The model follows only to 147, above the threshold; the raw angle falls 24 degrees. The
-    frames the model reads well below its own straight reading stay out of that reading, so the
-    raw drop still counts as clear and the knee is unknown, not a soft knee held right (the
-    validation person's soft knee: its straight reading's wander widened 11 -> 23 degrees)."""
+    """The soft-knee variant (fault below 145): a knee held at 161 bends to 133 over two
+    seconds. The model follows only to 147, above the threshold; the raw angle falls 24 degrees.
+    The frames the model reads well below its own straight reading stay out of that reading, so
+    the raw drop still counts as clear and the knee is unknown, not a soft knee held right (a
+    knee model retrained on more clips did this to a validation person's soft knee: the straight
+    reading's wander widened 11 -> 23 degrees)."""
     from coach.coaching.knee import KneeReading
 
     fps, held_s, bend_s, after_s = 15, 3.0, 2.0, 1.0
@@ -99,3 +102,6 @@ def test_a_soft_knee_on_its_way_down_does_not_widen_its_own_straight_reading():
     bent = slice(n_held + n_bend, None)
     assert all(math.isnan(k) for k in out[P.model_drop_deg][bent])  # never a soft knee held right
     assert not any(math.isnan(k) for k in out[math.inf][bent])  # without the rule, the bend passed
+    # The engine hands each stretch's own threshold to the guard.
+    assert Engine("seated-chair-soft-knee", "left", hold_s=25, reps=1, both_sides=False).knee.bent_below == 145.0
+    assert Engine("seated-chair", "left", hold_s=30, reps=1, both_sides=False).knee.bent_below == 165.0

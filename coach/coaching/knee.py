@@ -55,8 +55,9 @@ def guarded_knee(learned: float, raw: float, straight: StraightReading | None, p
         return learned
     if learned < bent_below:
         # The model sees a fault itself: nothing is hidden. Against the stretch's own threshold:
-        # a soft knee read 147 while the raw angle fell 24 degrees (a bend to 133) was let
-        # through as "a bend the model sees" when this compared with the straight knee's 165.
+        # compared with the straight knee's 165, a soft knee bent to 133 and read 147 (by a knee
+        # model retrained on more clips) passed as "a bend the model sees" though no fault is
+        # judged above 145, while the raw angle fell 24 degrees.
         return learned
     if straight is not None:
         clear = straight.raw - raw >= max(params.clear_drop_deg, params.spread_factor * straight.spread)
@@ -117,8 +118,8 @@ class KneeReading:
         self.doubt = math.isnan(guarded)
         # A frame the model itself reads well below its own straight reading is a knee on its
         # way down, not straight: kept out, it cannot widen the wander that a bend must exceed
-        # (a soft knee bending to 133, read 147 against its usual 161, widened it 11 -> 23
-        # degrees and hid a 24-degree raw drop).
+        # (the same soft knee, read 147 against its usual 161 as it bent, widened it 11 -> 23
+        # degrees and hid the 24-degree raw drop).
         settled = straight is None or learned >= straight.learned - self.params.model_drop_deg
         if math.isfinite(recent) and learned >= self.bent_below and settled and not self.doubt:
             self._straight.append((t, recent, learned))
