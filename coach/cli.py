@@ -219,7 +219,7 @@ def _analyze_batch(paths: list[Path], out_dir: Path, workers: int | None, force:
 @click.option("--clip", "clips", multiple=True, help="Only these clips (file names).")
 @click.option("--tune-smoothing", is_flag=True,
               help="Instead: angle error and jitter over a grid of One Euro filter parameters.")
-@click.option("--corpus", "corpus_split", type=click.Choice(["validation", "train", "all"]), default=None,
+@click.option("--corpus", "corpus_split", type=click.Choice(["validation", "train", "probe", "all"]), default=None,
               help="Score the stored corpus (sample_videos/corpus, or DIRECTORY if it holds one) instead of "
                    "videos: one split, per clip, pooled and by condition, beside the naive engine and today's.")
 def evaluate(directory: Path, model: str, cache: Path, json_out: Path | None, clips: tuple[str, ...],

@@ -507,16 +507,76 @@ def dressed_back_clip(index: int) -> Clip:
     return replace(clip, wardrobe=wardrobe, webcam=webcam)
 
 
+# Take 6: a third dressed clip for each train person (issue 21), dealt toward where the back
+# and the knee were read worst on people never trained on: the floor, loose and layered tops and
+# hair down the back, with a knee bent mid-hold in every one. After take 5 the train people had
+# 6 floor clips among 68 seated ones and one of them in a loose top with hair down the back, and
+# the back model's margin there stayed so wide that a long back was never praised; a knee bent
+# to 147 degrees under a hoodie with hair falling forward read 159-168. Chosen from the
+# conditions, never fitted on the validation people, whose clips stay as they were.
+_TOPS_TAKE6 = ("loose",) * 7 + ("layered",) * 6 + ("hoodie",) * 5
+_HAIR_TAKE6 = ("long-back",) * 7 + ("long-forward",) * 3 + ("ponytail",) * 4 + ("short",) * 4
+_WEBCAM_TAKE6 = (True,) * 6 + (False,) * 12
+_STRETCHES_TAKE6 = ("seated-floor",) * 8 + ("seated-chair",) * 6 + ("seated-chair-soft-knee",) * 4
+_ROUNDS_TAKE6 = (True,) * 12 + (False,) * 6
+
+
+def _dealt_take6() -> dict[int, tuple[str, str, bool, str, bool]]:
+    """Per train person: (top, hair, webcam, stretch, rounds) of take 6; the top is never
+    take 5's (re-dealt until so)."""
+    rng = random.Random(SEED * 31 + 9)
+    train = [i for i in range(N_BODIES) if i not in VALIDATION_BODIES]
+    tops = list(_TOPS_TAKE6)
+    while True:
+        rng.shuffle(tops)
+        if all(t != DEALT_TAKE5[i][0] for i, t in zip(train, tops)):
+            break
+    decks = [list(d) for d in (_HAIR_TAKE6, _WEBCAM_TAKE6, _STRETCHES_TAKE6, _ROUNDS_TAKE6)]
+    for deck in decks:
+        rng.shuffle(deck)
+    return {i: (t, h, c, s, r) for i, t, h, c, s, r in zip(train, tops, *decks)}
+
+
+DEALT_TAKE6 = _dealt_take6()
+
+
+def dressed_knee_clip(index: int) -> Clip:
+    """Take 6: train person ``index``'s third dressed clip: a knee bent mid-hold and, for two
+    in three, a rounded back after it (``knee_round_script``)."""
+    take = 6
+    rng = random.Random(SEED * 100_000 + index * 10 + take)
+    top, hair, cam, stretch, rounds = DEALT_TAKE6[index]
+    side = rng.choice(("left", "right"))
+    timeline, shows, faults = knee_round_script(rng, stretch == "seated-floor", stretch == "seated-chair-soft-knee",
+                                                rounds)
+    wardrobe = wardrobe_for(rng, index, top, hair)
+    webcam = webcam_for(rng) if cam else None
+    clip = _filmed(rng, index, take, stretch, side, "knee-round" if rounds else "knee-hinge", timeline,
+                   f"{wardrobe.label}: {shows}", faults, fps30=0.25, tag=_tag(wardrobe, webcam))
+    return replace(clip, wardrobe=wardrobe, webcam=webcam)
+
+
 def corpus_clips() -> list[Clip]:
     """Every corpus clip, in build order: each body's back clip first, then the others, so
     that a partly built corpus is still balanced across people and the split; the clips of
-    issue 21 (takes 3, 4 and 5) after the first 56, which they leave as they were."""
+    issue 21 (takes 3 to 6) after the first 56, which they leave as they were."""
     return ([clip_for(i, take) for take in (0, 1) for i in range(N_BODIES)] + [clip_for(i, 2) for i in KNEE_BODIES]
             + [wardrobe_clip(i) for i in range(N_BODIES)] + [bounce_clip(i) for i in sorted(BOUNCE_POSTURES)]
-            + [dressed_back_clip(i) for i in sorted(DEALT_TAKE5)])
+            + [dressed_back_clip(i) for i in sorted(DEALT_TAKE5)] + [dressed_knee_clip(i) for i in sorted(DEALT_TAKE6)])
+
+
+# Take 6 is a probe, neither fitted nor tuned on: its people are train people, so it is no
+# measure of how the coach does on strangers, but the shipped models never saw them in these
+# clothes and postures, and two of its floor clips show the back read confidently wrong under
+# hair and fabric (issue 21). Trained on, with the seeds averaged, it did not make the coach time
+# fewer seconds on a faulty form for train people held out (12.5 -> 13.1 s), so it is kept apart
+# to show that failure until something reads it (`coach evaluate --corpus probe`).
+PROBE_TAKES = frozenset({6})
 
 
 def split_of_clip(clip: Clip) -> str:
+    if int(clip.name.split("_")[0].rsplit("-", 1)[1]) in PROBE_TAKES:
+        return "probe"
     return split_of(int(clip.subject.name.removeprefix("body")))
 
 

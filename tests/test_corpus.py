@@ -81,9 +81,30 @@ def test_what_people_wear_dresses_a_quarter_of_each_side_and_every_train_person_
                         for c in slow)
     dressed = [c for c in clips if c.wardrobe is not None]
     for condition in ("loose", "hoodie", "layered", "long-back", "long-forward", "ponytail"):
-        wearing = {c.subject.name: corpus.split_of_clip(c) for c in dressed
+        wearing = {c.subject.name: corpus.split_of(int(c.subject.name.removeprefix("body"))) for c in dressed
                    if condition in (c.wardrobe.top, c.wardrobe.hair)}
         assert len(wearing) * 4 >= corpus.N_BODIES and set(wearing.values()) == {"train", "validation"}, condition
+
+
+def test_take_6_is_a_probe_of_train_people_in_what_the_models_never_saw_them_in() -> None:
+    """Issue 21's take 6: a third dressed clip per train person (never take 5's top again), each
+    with a knee bent mid-hold, two in three rounding after it, dealt toward the floor, loose and
+    layered tops and hair down the back; the validation people get none. It is its own split,
+    `probe`, so that training (the train split) and the validation numbers never see it."""
+    take6 = [c for c in corpus.corpus_clips() if "-6_" in c.name]
+    assert {corpus.split_of_clip(c) for c in take6} == {"probe"}
+    assert {corpus.split_of(int(c.subject.name.removeprefix("body"))) for c in take6} == {"train"}
+    assert all(corpus.split_of_clip(c) != "probe" for c in corpus.corpus_clips() if "-6_" not in c.name)
+    assert len(take6) == corpus.N_BODIES - len(corpus.VALIDATION_BODIES)
+    for c in take6:
+        index = int(c.subject.name.removeprefix("body"))
+        assert c.wardrobe.top != corpus.DEALT_TAKE5[index][0] and c.wardrobe.top != "tight"
+        rounds = c.name.endswith("knee-round")
+        assert c.faults == (("bent knee", "rounded back") if rounds else ("bent knee",))
+        bend = [s for s in c.timeline if s.pose.get("knee", 0.0) > 20.0 and s.phase == "holding"]
+        assert bend, c.name  # the knee bends while the person holds
+    assert sum(c.stretch == "seated-floor" for c in take6) * 3 >= len(take6)
+    assert sum(c.wardrobe.hair == "long-back" for c in take6) * 3 >= len(take6)
 
 
 def test_the_compact_store_round_trips_and_never_leaves_half_a_file(tmp_path: Path) -> None:

@@ -107,6 +107,23 @@ def test_training_reads_the_train_people_only() -> None:
         assert not set(rows.person) & val
 
 
+def test_training_never_reads_the_probe_clips(tmp_path: Path) -> None:
+    """Take 6 (split `probe`: train people in what the models never saw them in) is kept apart
+    from training: a corpus of one train clip and one probe clip trains on the first alone."""
+    from coach.lab.train import clip_rows, gather
+
+    probe = sorted(CORPUS_DIR.glob("*-6_*.json.gz"))
+    assert probe, "no probe clips stored (sample_videos/corpus)"
+    train = sorted(CORPUS_DIR.glob("body02-3_*.json.gz"))
+    for truth in (probe[0], train[0]):
+        for path in (truth, truth.with_name(truth.name.removesuffix(".json.gz") + ".npz")):
+            shutil.copy(path, tmp_path / path.name)
+    data = gather(tmp_path, "train")
+    (truth, poses), = [(t, p) for t, p in load_corpus(tmp_path) if t["split"] == "train"]
+    assert {key: len(rows.y) for key, rows in data.items()} == {
+        key: len(rows.y) for key, rows in clip_rows(truth, poses).items()}
+
+
 def test_on_people_never_trained_on_the_learned_measures_beat_todays_engine() -> None:
     """A guard, not the targets (those are printed by coach evaluate --corpus validation)."""
     from coach.lab.evaluation import TODAY, evaluate_poses, pooled

@@ -6,7 +6,8 @@ over each new video once, and keeps only what learning and scoring need: per fra
 landmarks, visibilities, depths, today's back measure and the silhouette features
 (coach.measure.silhouette), plus the ground truth (gzipped JSON). The videos are thrown away
 (``--keep-video`` keeps them), so the stored corpus is a few MB and retraining never needs a
-re-render. Every clip's ground truth carries its split (``train`` / ``validation``, by person).
+re-render. Every clip's ground truth carries its split (``train`` / ``validation``, by person;
+``probe``: train people in what the models never saw them in, neither fitted nor tuned on).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO / "sample_videos" / "corpus"
 RENDER_DIR = REPO / "data" / "corpus-render"
 RENDER_PYTHON = REPO / ".venv-render" / "bin" / "python"
-SPLITS = ("train", "validation")
+SPLITS = ("train", "validation", "probe")
 
 
 def corpus_names() -> list[str]:
