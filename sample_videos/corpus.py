@@ -19,6 +19,7 @@ schemes appear in both halves, on different people.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 
 from clips import LYING_START, SIT, Camera, Clip, Lighting, Room, Segment, Subject, Wardrobe, Webcam
@@ -472,23 +473,27 @@ _KINDS_TAKE5 = ("round",) * 9 + ("slow-round",) * 3 + ("look-down",) * 3 + ("mil
 _STRETCHES_TAKE5 = ("seated-chair",) * 12 + ("seated-chair-soft-knee",) * 3 + ("seated-floor",) * 3
 
 
-def _dealt_take5() -> dict[int, tuple[str, str, bool, str, str]]:
-    """Per train person: (top, hair, webcam, kind, stretch) of take 5. The tops are re-dealt
-    until nobody wears take 3's top again (a tight take-3 top takes any)."""
-    rng = random.Random(SEED * 31 + 8)
+def _deal_to_train_people(seed: int, tops: tuple[str, ...], before: Callable[[int], str],
+                          *decks: tuple) -> dict[int, tuple]:
+    """Per train person: (top, one card of each deck), from decks shuffled by ``seed``. The tops
+    are re-dealt until nobody wears the top ``before`` gives them again."""
+    rng = random.Random(seed)
     train = [i for i in range(N_BODIES) if i not in VALIDATION_BODIES]
-    tops = list(_TOPS_TAKE5)
+    dealt = list(tops)
     while True:
-        rng.shuffle(tops)
-        if all(t != DEALT[i][0] for i, t in zip(train, tops)):
+        rng.shuffle(dealt)
+        if all(t != before(i) for i, t in zip(train, dealt)):
             break
-    decks = [list(d) for d in (_HAIR_TAKE5, _WEBCAM_TAKE5, _KINDS_TAKE5, _STRETCHES_TAKE5)]
-    for deck in decks:
+    shuffled = [list(d) for d in decks]
+    for deck in shuffled:
         rng.shuffle(deck)
-    return {i: (t, h, c, k, s) for i, t, h, c, k, s in zip(train, tops, *decks)}
+    return {i: (t, *cards) for i, t, *cards in zip(train, dealt, *shuffled)}
 
 
-DEALT_TAKE5 = _dealt_take5()
+# Per train person: (top, hair, webcam, kind, stretch) of take 5, never take 3's top (a tight
+# take-3 top takes any).
+DEALT_TAKE5 = _deal_to_train_people(SEED * 31 + 8, _TOPS_TAKE5, lambda i: DEALT[i][0], _HAIR_TAKE5,
+                                    _WEBCAM_TAKE5, _KINDS_TAKE5, _STRETCHES_TAKE5)
 
 
 def dressed_back_clip(index: int) -> Clip:
@@ -521,23 +526,9 @@ _STRETCHES_TAKE6 = ("seated-floor",) * 8 + ("seated-chair",) * 6 + ("seated-chai
 _ROUNDS_TAKE6 = (True,) * 12 + (False,) * 6
 
 
-def _dealt_take6() -> dict[int, tuple[str, str, bool, str, bool]]:
-    """Per train person: (top, hair, webcam, stretch, rounds) of take 6; the top is never
-    take 5's (re-dealt until so)."""
-    rng = random.Random(SEED * 31 + 9)
-    train = [i for i in range(N_BODIES) if i not in VALIDATION_BODIES]
-    tops = list(_TOPS_TAKE6)
-    while True:
-        rng.shuffle(tops)
-        if all(t != DEALT_TAKE5[i][0] for i, t in zip(train, tops)):
-            break
-    decks = [list(d) for d in (_HAIR_TAKE6, _WEBCAM_TAKE6, _STRETCHES_TAKE6, _ROUNDS_TAKE6)]
-    for deck in decks:
-        rng.shuffle(deck)
-    return {i: (t, h, c, s, r) for i, t, h, c, s, r in zip(train, tops, *decks)}
-
-
-DEALT_TAKE6 = _dealt_take6()
+# Per train person: (top, hair, webcam, stretch, rounds) of take 6, never take 5's top.
+DEALT_TAKE6 = _deal_to_train_people(SEED * 31 + 9, _TOPS_TAKE6, lambda i: DEALT_TAKE5[i][0], _HAIR_TAKE6,
+                                    _WEBCAM_TAKE6, _STRETCHES_TAKE6, _ROUNDS_TAKE6)
 
 
 def dressed_knee_clip(index: int) -> Clip:
