@@ -160,7 +160,7 @@ class Engine:
             entry = measures[s.entry.measure]
             evidence = Evidence(obs.t, tracked.xy, tracked.visibility, obs.width, obs.height, self.side,
                                 tracked.near_side, s.posture, measures,
-                                entered=math.isfinite(entry) and entry >= s.entry.minimum.value)
+                                entered=s.entry.met(entry))
         # Rest is rest, and setting up is not a fault: corrections (and the warnings a session
         # records) come only once the person has held once, while they hold or get back into
         # position; before that, what keeps the timer from starting is said as guidance.

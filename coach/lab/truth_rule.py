@@ -11,9 +11,8 @@ angles.
 
 from __future__ import annotations
 
-import math
-
 from coach.params import CoachParams
+from coach.rules.checks import bounce_swing
 from coach.rules.stretches import get_stretch
 from coach.rules.verdicts import FAULT, UNKNOWN, SteadinessMonitor
 
@@ -25,13 +24,13 @@ def steadiness_on_truth(gt: dict, params: CoachParams | None = None) -> dict[str
     stretch = get_stretch(gt["exercise"])
     if "steadiness" not in stretch.checks:
         return {"tp": 0, "fp": 0, "fn": 0}
-    swing = "trunk_inclination" if stretch.posture == "seated" else "leg_raise"
+    swing = bounce_swing(stretch.posture)
     monitor = SteadinessMonitor(stretch.threshold("steadiness"), params.steadiness)
     counts = {"tp": 0, "fp": 0, "fn": 0}
     for frame in gt["frames"]:
         entry = frame.get(stretch.entry.measure)
         value = frame.get(swing)
-        if entry is None or value is None or not math.isfinite(entry) or entry < stretch.entry.minimum.value:
+        if entry is None or value is None or not stretch.entry.met(entry):
             monitor.reset()  # outside the stretch: ok, the window starts afresh (coach.rules.checks)
             status = "ok"
         else:

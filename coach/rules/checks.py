@@ -77,6 +77,11 @@ class _Stateless:
         pass
 
 
+def bounce_swing(posture: Posture) -> str:
+    """The measure a bounce moves: the lean seated, the raised leg lying (see ``_Bouncing``)."""
+    return "trunk_inclination" if posture == "seated" else "leg_raise"
+
+
 class _Bouncing:
     """Seated, a bounce is the lean going up and down. The hip angle also moves when the
     knee bends or the leg slides, which is not bouncing (seen on the bent-knee sample clip),
@@ -91,7 +96,7 @@ class _Bouncing:
         if not evidence.entered:
             self._monitor.reset()
             return OK
-        swing = evidence.measures["trunk_inclination" if evidence.posture == "seated" else "leg_raise"]
+        swing = evidence.measures[bounce_swing(evidence.posture)]
         return self._monitor.update(evidence.t, swing)
 
     def reset(self) -> None:

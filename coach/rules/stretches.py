@@ -9,6 +9,7 @@ checks and sets its own threshold or wording where it differs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -21,6 +22,10 @@ class Entry:
 
     measure: Literal["trunk_inclination", "leg_raise"]
     minimum: Sourced
+
+    def met(self, value: float) -> bool:
+        """The entry measure ``value`` puts the person in the stretch (NaN: not seen, not in it)."""
+        return math.isfinite(value) and value >= self.minimum.value
 
 
 @dataclass(frozen=True)
