@@ -130,6 +130,21 @@ def test_live_page_opens_on_the_check_in_with_defaults(data_dir):
     assert len(at.get("video")) == 1 and not at.exception
 
 
+def test_the_check_in_says_what_to_wear_where_the_coach_cannot_see_through_clothes(data_dir):
+    """Issue 21: on the floor, under long hair or a loose top, the back model timed holds on
+    rounded backs it read as long (coach evaluate --corpus probe). The person is told before
+    the stretch, not only the README's reader; lying stretches are not read through the top."""
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    for exercise in ("seated-chair", "seated-chair-soft-knee", "seated-floor"):
+        at.sidebar.selectbox(key="exercise").set_value(exercise).run()
+        [wear] = [m for m in at.markdown if m.value.startswith("**What to wear:**")]
+        assert "fitted top" in wear.value and "tie long hair up" in wear.value
+        assert ("rounded back" in wear.value) == (exercise == "seated-floor"), wear.value
+        assert wear.help and "coach evaluate --corpus" in wear.help
+    at.sidebar.selectbox(key="exercise").set_value("supine-strap").run()
+    assert not [m for m in at.markdown if m.value.startswith("**What to wear:**")] and not at.exception
+
+
 def test_where_mediapipe_may_send_usage_logs_the_page_says_so(data_dir, monkeypatch):
     """Issue 24: on macOS and Windows x86-64 the cut of MediaPipe's usage logs does not work
     (coach.pose.offline); the person is told, not promised nothing leaves."""

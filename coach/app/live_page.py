@@ -140,6 +140,8 @@ def _render_stage() -> None:
         how, shown = st.columns([3, 2]) if demo.is_file() else (st.container(), None)
         with how:
             st.markdown(f"**How:** {stretch.how}")
+            if stretch.wear is not None:  # the measurement behind it, for whoever asks
+                st.markdown(f"**What to wear:** {stretch.wear.text}", help=stretch.wear.source)
             st.info(stretch.ease_off)
             st.caption("After START the coach counts 3-2-1, then times each hold from the moment your form "
                        "is right.")

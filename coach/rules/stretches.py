@@ -29,6 +29,14 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """Something the person is told before the stretch, with the measurement behind it."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Stretch:
     id: str
     name: str
@@ -43,6 +51,9 @@ class Stretch:
     cues: dict[str, str] = field(default_factory=dict)  # corrections worded for this stretch
     entry_cue: str = ""  # shown while positioning; never asks to go further into pain
     ease_off: str = ""
+    # What to wear so the coach can see the form: shown on the check-in, before the person
+    # walks to their spot (issue 21: what it cannot see through, it cannot always tell).
+    wear: Advice | None = None
 
     def __post_init__(self) -> None:
         for name in (*self.checks, *self.thresholds, *self.cues):
@@ -78,6 +89,21 @@ EASE_OFF = ("Feel a pull, never pain. If pain increases or spreads down your leg
 
 SEATED_CHECKS: tuple[str, ...] = ("in_frame", "knee_extension", "hip_hinge", "steadiness")
 
+# The back is read from the outline of the trunk, and loose fabric or long hair on the back
+# hides it. Mostly the coach knows and says "I can't see the shape of your back" (and times
+# nothing), but on the floor it was also wrong while sure (`coach evaluate --corpus probe`).
+SEATED_WEAR = Advice(
+    "Wear a fitted top and tie long hair up: through loose fabric or hair on your back I often "
+    "can't see its shape, and then I can't time your hold.",
+    "coach evaluate --corpus validation, 2026-12-07: the back judged in 0.92 of the hold frames in a "
+    "tight top, 0.28 in a loose one, 0.44 in a layered one and 0.21 with long hair down the back")
+FLOOR_WEAR = Advice(
+    "Wear a fitted top and tie long hair up: on the floor, under long hair or a loose top, I can "
+    "miss a rounded back.",
+    "coach evaluate --corpus probe, 2026-12-07 (train people in clothes the models never saw them "
+    "in): on the floor with long hair down the back, 3 of 5 clips timed 0.8-6.5 s of a hold on a "
+    "back rounded 30-40 degrees, read as long")
+
 STRETCHES: dict[str, Stretch] = {s.id: s for s in (
     Stretch(
         id="seated-chair",
@@ -92,6 +118,7 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         rest_s=REST_30,
         entry_cue="Keep your back long and lean forward from your hips until you feel a gentle pull",
         ease_off=EASE_OFF,
+        wear=SEATED_WEAR,
     ),
     Stretch(
         id="seated-chair-soft-knee",
@@ -107,6 +134,7 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         cues={"knee_extension": "Straighten your knee a little more, keep just a slight bend"},
         entry_cue="Keep a slight bend in the knee and lean forward from your hips until you feel a gentle pull",
         ease_off=EASE_OFF,
+        wear=SEATED_WEAR,
     ),
     Stretch(
         id="seated-floor",
@@ -121,6 +149,7 @@ STRETCHES: dict[str, Stretch] = {s.id: s for s in (
         # SPEC: no toe-pulling cue for people with sciatica symptoms (adds nerve tension).
         entry_cue="Sit tall and lean forward from your hips until you feel a gentle pull",
         ease_off=EASE_OFF,
+        wear=FLOOR_WEAR,
     ),
     Stretch(
         id="supine-thigh-hold",
