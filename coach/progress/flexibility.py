@@ -20,9 +20,10 @@ from coach.rules.checks import Sourced
 
 # MAE of the test's measure against the rendered truth on the validation people's hold frames a
 # value is taken from (steady_value; 6 held-apart people; `coach evaluate --corpus validation`
-# prints it as "flexibility tests", coach.lab.evaluation.flexibility_errors; 2026-12-07, after
-# the knee and hip models were retrained: hip 2.8 -> 3.8, knee 4.8 -> 5.1, leg raise 2.0 -> 1.0
-# against the 2026-12-02 figures, which were over every frame of those clips).
+# prints it as "flexibility tests", coach.lab.evaluation.flexibility_errors; tests/test_learned.py
+# holds these to it. 2026-12-07: hip 2.8 -> 4.4, knee 4.8 -> 5.1, leg raise 2.0 -> 1.0 against
+# the 2026-12-02 figures, which were over every frame of those clips; the report said 3.8 for the
+# hip after the hip model and the lean had moved on).
 # In words for the clinician's report; the README gives the command.
 _VALIDATION = "rendered people the coach was never fitted on, while holding with good form (measured 2026-12-07)"
 
@@ -90,7 +91,7 @@ SEATED_HIP = FlexTest(
                    "80 degrees or more is normal hamstring length (Kendall et al., Muscles: Testing and "
                    "Function, 5th ed., 2005). Seated, the trunk line also carries the lower back's curve, so "
                    "read the trend of this value rather than its level against the range"),
-    accuracy=Sourced(3.8, f"hip angle MAE on the seated stretches, {_VALIDATION}"),
+    accuracy=Sourced(4.4, f"hip angle MAE on the seated stretches, {_VALIDATION}"),
     measure="hip_angle",
     explain="180 minus the angle between trunk and thigh at the hold, only while the knee is straight and "
             "the back long (every check ok)",
