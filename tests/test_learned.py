@@ -147,7 +147,7 @@ def test_on_people_never_trained_on_the_learned_measures_beat_todays_engine() ->
 
 
 def test_what_the_clinician_report_says_of_its_accuracy_is_what_the_evaluation_measures_now() -> None:
-    """The PDF said F1 1.00 / 0.86 / 0.65 and a hip error of 3.8 degrees for a week after the
+    """The PDF said F1 1.00 / 0.86 / 0.65 and a hip error of 3.8 degrees after the
     models and rules had moved on (0.99 / 0.85 / 0.73, 4.4): a clinician reads these figures.
     When a change moves them, this fails until the report says what is true."""
     from coach.progress.flexibility import TESTS

@@ -44,7 +44,7 @@ CHECK_NAMES = {"knee_extension": "bent knee", "hip_hinge": "rounded back", "stea
 # How well the coach tells the faults apart, on people it was never fitted on (README, "How
 # well it works"): the F1 of each check over the frames of the held-apart validation people,
 # as `coach evaluate --corpus validation` prints it (tests/test_learned.py holds these to it: the
-# report said 1.00 / 0.86 / 0.65 for a week after the models and rules had moved on). The back's
+# report still said 1.00 / 0.86 / 0.65 after the models and rules had moved on). The back's
 # F1 counts only the frames it judged, so where it cannot see is said too, and where it was wrong
 # while sure: on the floor under long hair (`coach evaluate --corpus probe`).
 _UNSEEN = "F1 on 6 rendered people the coach was never fitted on, in tight, loose, layered and hooded tops (2026-12-07)"
